@@ -1,0 +1,289 @@
+#include "crypto/crypto.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/rand.h>
+
+#include <cstdlib>
+#include <memory>
+
+namespace licet::crypto {
+namespace {
+
+struct PkeyDeleter {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct PkeyCtxDeleter {
+  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
+};
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+};
+struct CipherCtxDeleter {
+  void operator()(EVP_CIPHER_CTX* p) const { EVP_CIPHER_CTX_free(p); }
+};
+using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
+using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter>;
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
+using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
+
+Status OpenSslError(const char* what) {
+  return Error(ErrorCode::kCryptoError, std::string("OpenSSL: ") + what + " failed");
+}
+
+Status CheckSize(ByteSpan data, size_t size, const char* what) {
+  if (data.size() != size) {
+    return Error(ErrorCode::kInvalidArgument, std::string(what) + " must be " +
+                                                  std::to_string(size) + " bytes, got " +
+                                                  std::to_string(data.size()));
+  }
+  return Status::Ok();
+}
+
+Result<KeyPair> Generate(int type) {
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_id(type, nullptr));
+  EVP_PKEY* raw = nullptr;
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) <= 0 || EVP_PKEY_keygen(ctx.get(), &raw) <= 0) {
+    return OpenSslError("key generation");
+  }
+  PkeyPtr key(raw);
+  KeyPair pair;
+  pair.private_key = SecretBytes(kKeySize);
+  pair.public_key.resize(kKeySize);
+  size_t priv_len = kKeySize, pub_len = kKeySize;
+  if (EVP_PKEY_get_raw_private_key(key.get(), pair.private_key.data(), &priv_len) <= 0 ||
+      EVP_PKEY_get_raw_public_key(key.get(), pair.public_key.data(), &pub_len) <= 0) {
+    return OpenSslError("raw key export");
+  }
+  return pair;
+}
+
+Result<PkeyPtr> PrivateKey(int type, const SecretBytes& private_key) {
+  LICET_RETURN_IF_ERROR(CheckSize(private_key.span(), kKeySize, "private key"));
+  PkeyPtr key(EVP_PKEY_new_raw_private_key(type, nullptr, private_key.data(), private_key.size()));
+  if (!key) return OpenSslError("private key import");
+  return key;
+}
+
+Result<Bytes> PublicFromPrivate(int type, const SecretBytes& private_key) {
+  LICET_ASSIGN_OR_RETURN(PkeyPtr key, PrivateKey(type, private_key));
+  Bytes pub(kKeySize);
+  size_t len = kKeySize;
+  if (EVP_PKEY_get_raw_public_key(key.get(), pub.data(), &len) <= 0) {
+    return OpenSslError("public key export");
+  }
+  return pub;
+}
+
+Status GcmInit(EVP_CIPHER_CTX* ctx, bool encrypt, ByteSpan key, ByteSpan nonce, ByteSpan aad) {
+  LICET_RETURN_IF_ERROR(CheckSize(key, kKeySize, "AES-256-GCM key"));
+  LICET_RETURN_IF_ERROR(CheckSize(nonce, kNonceSize, "AES-GCM nonce"));
+  if (EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), nullptr, key.data(), nonce.data(),
+                        encrypt ? 1 : 0) != 1) {
+    return OpenSslError("AES-GCM init");
+  }
+  int len = 0;
+  if (!aad.empty() &&
+      EVP_CipherUpdate(ctx, nullptr, &len, aad.data(), static_cast<int>(aad.size())) != 1) {
+    return OpenSslError("AES-GCM aad");
+  }
+  return Status::Ok();
+}
+
+// EVP takes int lengths: process in chunks so that buffers over 2 GiB work.
+Status GcmUpdate(EVP_CIPHER_CTX* ctx, const uint8_t* in, uint8_t* out, size_t size) {
+  constexpr size_t kChunk = 1u << 30;
+  size_t done = 0;
+  while (done < size) {
+    size_t n = std::min(kChunk, size - done);
+    int len = 0;
+    if (EVP_CipherUpdate(ctx, out + done, &len, in + done, static_cast<int>(n)) != 1) {
+      return OpenSslError("AES-GCM update");
+    }
+    done += n;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Bytes RandomBytes(size_t n) {
+  Bytes out(n);
+  if (n > 0 && RAND_bytes(out.data(), static_cast<int>(n)) != 1) std::abort();
+  return out;
+}
+
+SecretBytes RandomSecret(size_t n) {
+  SecretBytes out(n);
+  if (n > 0 && RAND_priv_bytes(out.data(), static_cast<int>(n)) != 1) std::abort();
+  return out;
+}
+
+uint64_t RandomUniform(uint64_t bound) {
+  if (bound <= 1) return 0;
+  // Rejection sampling avoids the modulo bias.
+  const uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
+  for (;;) {
+    uint64_t v = 0;
+    if (RAND_bytes(reinterpret_cast<uint8_t*>(&v), sizeof v) != 1) std::abort();
+    if (v < limit) return v % bound;
+  }
+}
+
+Hash Sha256(ByteSpan data) {
+  Hash out{};
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1) {
+    std::abort();
+  }
+  return out;
+}
+
+bool ConstantTimeEqual(ByteSpan a, ByteSpan b) {
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+Result<KeyPair> Ed25519Generate() { return Generate(EVP_PKEY_ED25519); }
+
+Result<Bytes> Ed25519PublicFromPrivate(const SecretBytes& private_key) {
+  return PublicFromPrivate(EVP_PKEY_ED25519, private_key);
+}
+
+Result<Bytes> Ed25519Sign(const SecretBytes& private_key, ByteSpan message) {
+  LICET_ASSIGN_OR_RETURN(PkeyPtr key, PrivateKey(EVP_PKEY_ED25519, private_key));
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  Bytes sig(kSignatureSize);
+  size_t sig_len = sig.size();
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1 ||
+      EVP_DigestSign(ctx.get(), sig.data(), &sig_len, message.data(), message.size()) != 1) {
+    return OpenSslError("Ed25519 sign");
+  }
+  return sig;
+}
+
+Status Ed25519Verify(ByteSpan public_key, ByteSpan message, ByteSpan signature) {
+  LICET_RETURN_IF_ERROR(CheckSize(public_key, kKeySize, "Ed25519 public key"));
+  if (signature.size() != kSignatureSize) {
+    return Error(ErrorCode::kBadSignature, "signature has the wrong length");
+  }
+  PkeyPtr key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, public_key.data(),
+                                          public_key.size()));
+  if (!key) return Error(ErrorCode::kBadSignature, "public key is not a valid Ed25519 key");
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1) {
+    return OpenSslError("Ed25519 verify init");
+  }
+  if (EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(),
+                       message.size()) != 1) {
+    return Error(ErrorCode::kBadSignature, "signature does not verify");
+  }
+  return Status::Ok();
+}
+
+Result<KeyPair> X25519Generate() { return Generate(EVP_PKEY_X25519); }
+
+Result<Bytes> X25519PublicFromPrivate(const SecretBytes& private_key) {
+  return PublicFromPrivate(EVP_PKEY_X25519, private_key);
+}
+
+Result<SecretBytes> X25519SharedSecret(const SecretBytes& private_key, ByteSpan peer_public_key) {
+  LICET_RETURN_IF_ERROR(CheckSize(peer_public_key, kKeySize, "X25519 public key"));
+  LICET_ASSIGN_OR_RETURN(PkeyPtr key, PrivateKey(EVP_PKEY_X25519, private_key));
+  PkeyPtr peer(EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peer_public_key.data(),
+                                           peer_public_key.size()));
+  if (!peer) return Error(ErrorCode::kInvalidArgument, "peer key is not a valid X25519 key");
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new(key.get(), nullptr));
+  SecretBytes shared(kKeySize);
+  size_t len = shared.size();
+  // OpenSSL refuses an all-zero shared secret in EVP_PKEY_derive (small-order points).
+  if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
+      EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) != 1 ||
+      EVP_PKEY_derive(ctx.get(), shared.data(), &len) != 1 || len != kKeySize) {
+    return Error(ErrorCode::kDecryptFailed, "X25519 key agreement failed (invalid peer key)");
+  }
+  return shared;
+}
+
+Result<SecretBytes> HkdfSha256(ByteSpan ikm, ByteSpan salt, ByteSpan info, size_t length) {
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr));
+  static const uint8_t kZeroSalt[kHashSize] = {};
+  if (salt.empty()) salt = ByteSpan(kZeroSalt, sizeof kZeroSalt);
+  SecretBytes out(length);
+  size_t out_len = length;
+  if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_hkdf_md(ctx.get(), EVP_sha256()) != 1 ||
+      EVP_PKEY_CTX_set1_hkdf_salt(ctx.get(), salt.data(), static_cast<int>(salt.size())) != 1 ||
+      EVP_PKEY_CTX_set1_hkdf_key(ctx.get(), ikm.data(), static_cast<int>(ikm.size())) != 1 ||
+      EVP_PKEY_CTX_add1_hkdf_info(ctx.get(), info.data(), static_cast<int>(info.size())) != 1 ||
+      EVP_PKEY_derive(ctx.get(), out.data(), &out_len) != 1 || out_len != length) {
+    return OpenSslError("HKDF-SHA256");
+  }
+  return out;
+}
+
+Result<Bytes> AesGcmEncrypt(ByteSpan key, ByteSpan nonce, ByteSpan aad, ByteSpan plaintext) {
+  Bytes out(plaintext.begin(), plaintext.end());
+  out.resize(plaintext.size() + kTagSize);
+  std::span<uint8_t, kTagSize> tag(out.data() + plaintext.size(), kTagSize);
+  LICET_RETURN_IF_ERROR(AesGcmEncryptInPlace(
+      key, nonce, aad, std::span<uint8_t>(out.data(), plaintext.size()), tag));
+  return out;
+}
+
+Result<SecretBytes> AesGcmDecrypt(ByteSpan key, ByteSpan nonce, ByteSpan aad,
+                                  ByteSpan ciphertext_and_tag) {
+  if (ciphertext_and_tag.size() < kTagSize) {
+    return Error(ErrorCode::kDecryptFailed, "ciphertext is shorter than its tag");
+  }
+  size_t size = ciphertext_and_tag.size() - kTagSize;
+  SecretBytes out(ciphertext_and_tag.subspan(0, size));
+  std::span<const uint8_t, kTagSize> tag(ciphertext_and_tag.data() + size, kTagSize);
+  LICET_RETURN_IF_ERROR(AesGcmDecryptInPlace(key, nonce, aad, out.mutable_span(), tag));
+  return out;
+}
+
+Status AesGcmEncryptInPlace(ByteSpan key, ByteSpan nonce, ByteSpan aad, std::span<uint8_t> data,
+                            std::span<uint8_t, kTagSize> tag) {
+  CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  if (!ctx) return OpenSslError("AES-GCM context");
+  LICET_RETURN_IF_ERROR(GcmInit(ctx.get(), true, key, nonce, aad));
+  LICET_RETURN_IF_ERROR(GcmUpdate(ctx.get(), data.data(), data.data(), data.size()));
+  int len = 0;
+  if (EVP_EncryptFinal_ex(ctx.get(), nullptr, &len) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagSize, tag.data()) != 1) {
+    return OpenSslError("AES-GCM final");
+  }
+  return Status::Ok();
+}
+
+Status AesGcmDecryptInPlace(ByteSpan key, ByteSpan nonce, ByteSpan aad, std::span<uint8_t> data,
+                            std::span<const uint8_t, kTagSize> tag) {
+  CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  if (!ctx) return OpenSslError("AES-GCM context");
+  LICET_RETURN_IF_ERROR(GcmInit(ctx.get(), false, key, nonce, aad));
+  LICET_RETURN_IF_ERROR(GcmUpdate(ctx.get(), data.data(), data.data(), data.size()));
+  uint8_t expected[kTagSize];
+  std::copy(tag.begin(), tag.end(), expected);
+  int len = 0;
+  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagSize, expected) != 1 ||
+      EVP_DecryptFinal_ex(ctx.get(), nullptr, &len) != 1) {
+    // Never hand back unauthenticated plaintext.
+    SecureWipe(data.data(), data.size());
+    return Error(ErrorCode::kDecryptFailed, "authentication tag does not match");
+  }
+  return Status::Ok();
+}
+
+Result<SecretBytes> ScryptPassphrase(std::string_view passphrase, ByteSpan salt, size_t length) {
+  SecretBytes out(length);
+  if (EVP_PBE_scrypt(passphrase.data(), passphrase.size(), salt.data(), salt.size(), 1u << 15, 8,
+                     1, 64u << 20, out.data(), out.size()) != 1) {
+    return OpenSslError("scrypt");
+  }
+  return out;
+}
+
+}  // namespace licet::crypto

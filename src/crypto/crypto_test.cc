@@ -1,0 +1,106 @@
+#include "crypto/crypto.h"
+
+#include <gtest/gtest.h>
+
+namespace licet::crypto {
+namespace {
+
+Bytes Hex(const char* hex) { return *HexDecode(hex); }
+
+TEST(CryptoTest, Sha256KnownAnswer) {
+  Hash h = Sha256(AsBytes("abc"));
+  EXPECT_EQ(HexEncode(h), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+// RFC 8032 section 7.1, TEST 1.
+TEST(CryptoTest, Ed25519Rfc8032Vector) {
+  SecretBytes priv(Hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"));
+  Bytes pub = *Ed25519PublicFromPrivate(priv);
+  EXPECT_EQ(HexEncode(pub), "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+  Bytes sig = *Ed25519Sign(priv, {});
+  EXPECT_EQ(HexEncode(sig),
+            "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+            "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b");
+  EXPECT_TRUE(Ed25519Verify(pub, {}, sig).ok());
+}
+
+TEST(CryptoTest, Ed25519RejectsTampering) {
+  KeyPair kp = *Ed25519Generate();
+  Bytes msg = ToBytes("licence");
+  Bytes sig = *Ed25519Sign(kp.private_key, msg);
+  EXPECT_TRUE(Ed25519Verify(kp.public_key, msg, sig).ok());
+  msg[0] ^= 1;
+  EXPECT_EQ(Ed25519Verify(kp.public_key, msg, sig).code(), ErrorCode::kBadSignature);
+  msg[0] ^= 1;
+  KeyPair other = *Ed25519Generate();
+  EXPECT_EQ(Ed25519Verify(other.public_key, msg, sig).code(), ErrorCode::kBadSignature);
+  EXPECT_EQ(Ed25519Verify(kp.public_key, msg, ByteSpan(sig).subspan(1)).code(),
+            ErrorCode::kBadSignature);
+}
+
+// RFC 7748 section 6.1.
+TEST(CryptoTest, X25519Rfc7748Vector) {
+  SecretBytes alice(Hex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"));
+  SecretBytes bob(Hex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"));
+  Bytes alice_pub = *X25519PublicFromPrivate(alice);
+  Bytes bob_pub = *X25519PublicFromPrivate(bob);
+  EXPECT_EQ(HexEncode(alice_pub), "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
+  SecretBytes k1 = *X25519SharedSecret(alice, bob_pub);
+  SecretBytes k2 = *X25519SharedSecret(bob, alice_pub);
+  EXPECT_EQ(HexEncode(k1.span()), "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
+  EXPECT_TRUE(ConstantTimeEqual(k1.span(), k2.span()));
+}
+
+TEST(CryptoTest, X25519RefusesSmallOrderPoint) {
+  KeyPair kp = *X25519Generate();
+  Bytes zero(32, 0);
+  EXPECT_FALSE(X25519SharedSecret(kp.private_key, zero).ok());
+}
+
+// RFC 5869 test case 1.
+TEST(CryptoTest, HkdfRfc5869Vector) {
+  Bytes ikm(22, 0x0b);
+  SecretBytes okm = *HkdfSha256(ikm, Hex("000102030405060708090a0b0c"),
+                                Hex("f0f1f2f3f4f5f6f7f8f9"), 42);
+  EXPECT_EQ(HexEncode(okm.span()),
+            "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
+            "34007208d5b887185865");
+}
+
+// NIST GCM test vector (gcmEncryptExtIV256, Count 0 with 128-bit plaintext).
+TEST(CryptoTest, AesGcmNistVector) {
+  Bytes key = Hex("31bdadd96698c204aa9ce1448ea94ae1fb4a9a0b3c9d773b51bb1822666b8f22");
+  Bytes iv = Hex("0d18e06c7c725ac9e362e1ce");
+  Bytes pt = Hex("2db5168e932556f8089a0622981d017d");
+  Bytes ct = *AesGcmEncrypt(key, iv, {}, pt);
+  EXPECT_EQ(HexEncode(ct), "fa4362189661d163fcd6a56d8bf0405ad636ac1bbedd5cc3ee727dc2ab4a9489");
+  SecretBytes back = *AesGcmDecrypt(key, iv, {}, ct);
+  EXPECT_EQ(HexEncode(back.span()), HexEncode(pt));
+}
+
+TEST(CryptoTest, AesGcmDetectsTamperingAndWrongAad) {
+  Bytes key = RandomBytes(32), iv = RandomBytes(12);
+  Bytes ct = *AesGcmEncrypt(key, iv, AsBytes("aad"), AsBytes("payload"));
+  EXPECT_EQ(AesGcmDecrypt(key, iv, AsBytes("AAD"), ct).status().code(), ErrorCode::kDecryptFailed);
+  ct[0] ^= 0x80;
+  EXPECT_EQ(AesGcmDecrypt(key, iv, AsBytes("aad"), ct).status().code(), ErrorCode::kDecryptFailed);
+  EXPECT_EQ(AesGcmDecrypt(key, iv, {}, Bytes(3)).status().code(), ErrorCode::kDecryptFailed);
+  EXPECT_EQ(AesGcmEncrypt(Bytes(16), iv, {}, {}).status().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(CryptoTest, RandomUniformStaysInRange) {
+  for (int i = 0; i < 1000; ++i) EXPECT_LT(RandomUniform(7), 7u);
+  EXPECT_NE(HexEncode(RandomBytes(16)), HexEncode(RandomBytes(16)));
+}
+
+TEST(CryptoTest, ScryptIsDeterministicPerSalt) {
+  Bytes salt = ToBytes("saltsaltsaltsalt");
+  SecretBytes a = *ScryptPassphrase("pass", salt, 32);
+  SecretBytes b = *ScryptPassphrase("pass", salt, 32);
+  SecretBytes c = *ScryptPassphrase("Pass", salt, 32);
+  EXPECT_TRUE(ConstantTimeEqual(a.span(), b.span()));
+  EXPECT_FALSE(ConstantTimeEqual(a.span(), c.span()));
+}
+
+}  // namespace
+}  // namespace licet::crypto
