@@ -40,6 +40,8 @@ Result<Bytes> HexDecode(std::string_view hex) {
   return out;
 }
 
-void SecureWipe(void* data, size_t size) { explicit_bzero(data, size); }
+void SecureWipe(void* data, size_t size) {
+  if (data != nullptr && size != 0) explicit_bzero(data, size);  // explicit_bzero needs non-null
+}
 
 }  // namespace licet

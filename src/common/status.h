@@ -135,6 +135,7 @@ const Status& AsStatus(const Result<T>& r) { return r.status(); }
   } while (0)
 
 // `LICET_ASSIGN_OR_RETURN(auto x, MakeX());` declares x from a Result or returns its Status.
+// It expands to several statements: inside an `if`, use braces.
 #define LICET_ASSIGN_OR_RETURN(lhs, expr) \
   LICET_ASSIGN_OR_RETURN_IMPL(LICET_CONCAT(_licet_result_, __LINE__), lhs, expr)
 #define LICET_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \

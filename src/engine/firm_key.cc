@@ -1,0 +1,125 @@
+#include "engine/firm_key.h"
+
+#include "crypto/crypto.h"
+#include "format/envelope.h"
+#include "format/payload.h"
+#include "model/items.h"
+
+namespace licet::engine {
+namespace {
+
+using nlohmann::json;
+constexpr size_t kSaltSize = 16;
+
+}  // namespace
+
+Result<FirmKey> GenerateFirmKey(uint32_t firm_code, const std::string& name, UnixTime now) {
+  if (firm_code == 0) return Error(ErrorCode::kInvalidArgument, "firm code must not be 0");
+  if (name.empty() || name.size() > model::kMaxFirmNameSize || !model::IsValidUtf8(name)) {
+    return Error(ErrorCode::kInvalidArgument, "firm name must be 1 to " +
+                                                  std::to_string(model::kMaxFirmNameSize) +
+                                                  " bytes of UTF-8");
+  }
+  LICET_ASSIGN_OR_RETURN(crypto::KeyPair pair, crypto::Ed25519Generate());
+  FirmKey key;
+  key.firm_code = firm_code;
+  key.name = name;
+  key.public_key = std::move(pair.public_key);
+  key.signing_key = std::move(pair.private_key);
+  key.firm_secret = crypto::RandomSecret(crypto::kKeySize);
+  key.created = now;
+  return key;
+}
+
+Result<Bytes> EncodeFirmKeyFile(const FirmKey& key, std::string_view passphrase) {
+  json secrets = {{"signing_key", format::Binary(key.signing_key.span())},
+                  {"firm_secret", format::Binary(key.firm_secret.span())}};
+  Bytes plain = format::EncodePayload(secrets);
+  json body = {{"firm_code", key.firm_code},
+               {"name", key.name},
+               {"public_key", format::Binary(key.public_key)},
+               {"created", key.created}};
+  if (passphrase.empty()) {
+    body["secrets"] = format::Binary(plain);
+  } else {
+    Bytes salt = crypto::RandomBytes(kSaltSize);
+    Bytes nonce = crypto::RandomBytes(crypto::kNonceSize);
+    LICET_ASSIGN_OR_RETURN(SecretBytes kek,
+                           crypto::ScryptPassphrase(passphrase, salt, crypto::kKeySize));
+    Bytes header = format::EnvelopeHeader(format::FileKind::kFirmKey);
+    LICET_ASSIGN_OR_RETURN(Bytes sealed, crypto::AesGcmEncrypt(kek.span(), nonce, header, plain));
+    body["kdf"] = "scrypt";
+    body["salt"] = format::Binary(salt);
+    body["nonce"] = format::Binary(nonce);
+    body["sealed_secrets"] = format::Binary(sealed);
+  }
+  SecureWipe(plain.data(), plain.size());
+  return format::WrapEnvelope(format::FileKind::kFirmKey, format::EncodePayload(body));
+}
+
+Result<FirmKeyInfo> ReadFirmKeyInfo(ByteSpan file) {
+  LICET_ASSIGN_OR_RETURN(format::Envelope env,
+                         format::ParseEnvelopeOfKind(file, format::FileKind::kFirmKey));
+  LICET_ASSIGN_OR_RETURN(json body, format::DecodePayload(env.body));
+  FirmKeyInfo info;
+  LICET_ASSIGN_OR_RETURN(info.firm_code, format::GetUint32(body, "firm_code"));
+  LICET_ASSIGN_OR_RETURN(info.name, format::GetString(body, "name"));
+  LICET_ASSIGN_OR_RETURN(info.public_key, format::GetBinaryOfSize(body, "public_key", 32));
+  LICET_ASSIGN_OR_RETURN(info.created, format::GetInt(body, "created"));
+  info.encrypted = body.contains("sealed_secrets");
+  return info;
+}
+
+Result<FirmKey> DecodeFirmKeyFile(ByteSpan file, std::string_view passphrase) {
+  LICET_ASSIGN_OR_RETURN(format::Envelope env,
+                         format::ParseEnvelopeOfKind(file, format::FileKind::kFirmKey));
+  LICET_ASSIGN_OR_RETURN(json body, format::DecodePayload(env.body));
+  FirmKey key;
+  LICET_ASSIGN_OR_RETURN(key.firm_code, format::GetUint32(body, "firm_code"));
+  LICET_ASSIGN_OR_RETURN(key.name, format::GetString(body, "name"));
+  LICET_ASSIGN_OR_RETURN(key.public_key, format::GetBinaryOfSize(body, "public_key", 32));
+  LICET_ASSIGN_OR_RETURN(key.created, format::GetInt(body, "created"));
+
+  SecretBytes plain;
+  if (body.contains("sealed_secrets")) {
+    if (passphrase.empty()) {
+      return Error(ErrorCode::kWrongPassphrase,
+                   "firm key is protected by a passphrase: set LICET_FIRM_KEY_PASSPHRASE or use "
+                   "--passphrase-file");
+    }
+    LICET_ASSIGN_OR_RETURN(Bytes salt, format::GetBinaryOfSize(body, "salt", kSaltSize));
+    LICET_ASSIGN_OR_RETURN(Bytes nonce, format::GetBinaryOfSize(body, "nonce", crypto::kNonceSize));
+    LICET_ASSIGN_OR_RETURN(Bytes sealed, format::GetBinary(body, "sealed_secrets"));
+    LICET_ASSIGN_OR_RETURN(SecretBytes kek,
+                           crypto::ScryptPassphrase(passphrase, salt, crypto::kKeySize));
+    auto opened = crypto::AesGcmDecrypt(kek.span(), nonce, env.header, sealed);
+    if (!opened.ok()) {
+      return Error(ErrorCode::kWrongPassphrase, "wrong passphrase for the firm key (or the file is damaged)");
+    }
+    plain = std::move(opened).value();
+  } else {
+    LICET_ASSIGN_OR_RETURN(Bytes secrets, format::GetBinary(body, "secrets"));
+    plain = SecretBytes(secrets);
+    SecureWipe(secrets.data(), secrets.size());
+  }
+  LICET_ASSIGN_OR_RETURN(json secrets, format::DecodePayload(plain.span()));
+  LICET_ASSIGN_OR_RETURN(Bytes signing, format::GetBinaryOfSize(secrets, "signing_key", 32));
+  LICET_ASSIGN_OR_RETURN(Bytes firm_secret, format::GetBinaryOfSize(secrets, "firm_secret", 32));
+  key.signing_key = SecretBytes(signing);
+  key.firm_secret = SecretBytes(firm_secret);
+  SecureWipe(signing.data(), signing.size());
+  SecureWipe(firm_secret.data(), firm_secret.size());
+  // nlohmann keeps its own copies of the binary values: wipe them before they are freed.
+  for (const char* field : {"signing_key", "firm_secret"}) {
+    auto& bin = secrets[field].get_binary();
+    SecureWipe(bin.data(), bin.size());
+  }
+
+  LICET_ASSIGN_OR_RETURN(Bytes derived_public, crypto::Ed25519PublicFromPrivate(key.signing_key));
+  if (!crypto::ConstantTimeEqual(derived_public, key.public_key)) {
+    return Error(ErrorCode::kCorruptData, "firm key is damaged: its public and private keys do not match");
+  }
+  return key;
+}
+
+}  // namespace licet::engine
