@@ -1,0 +1,53 @@
+// Shared plumbing of the `licet` subcommands: global options, config, one-line errors,
+// file input and output.
+#ifndef LICET_TOOLS_LICET_CLI_H_
+#define LICET_TOOLS_LICET_CLI_H_
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/bytes.h"
+#include "common/status.h"
+
+namespace licet::cli {
+
+// Exit codes of `licet`, documented in its --help and docs/CLI.md.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitError = 1;  // the command failed; stderr says why in one line
+inline constexpr int kExitUsage = 2;  // bad flags or arguments
+
+struct Globals {
+  std::string home;         // --home, $LICET_HOME, config "home"
+  std::string config_path;  // --config, $LICET_CONFIG
+  bool json = false;        // --json where a command supports it
+};
+
+// The action a parsed subcommand runs; returns a Status whose message is the one-line error.
+using Action = std::function<Status()>;
+
+// Each command file registers its subcommands and stores the action to run in *action.
+void RegisterContainerCommands(CLI::App& app, Globals& g, Action* action);
+void RegisterListCommand(CLI::App& app, Globals& g, Action* action);
+void RegisterContextCommands(CLI::App& app, Globals& g, Action* action);
+void RegisterImportCommand(CLI::App& app, Globals& g, Action* action);
+void RegisterInfoCommand(CLI::App& app, Globals& g, Action* action);
+void RegisterFirmCommands(CLI::App& app, Globals& g, Action* action);
+void RegisterUpdateCommands(CLI::App& app, Globals& g, Action* action);
+
+// Reads a file given on the command line ("-" = stdin), with a message naming it on error.
+Result<Bytes> ReadInput(const std::string& path);
+// Writes an output file atomically ("-" = stdout) with `mode`.
+Status WriteOutput(const std::string& path, ByteSpan data, mode_t mode = 0644);
+
+// Parses "0x3", "3", "0b11" as an unsigned number of at most `max`.
+Result<uint64_t> ParseNumber(const std::string& text, uint64_t max, const char* what);
+
+// Applies the config file (TOML) to globals not set by flag or environment.
+Status LoadConfig(Globals& g);
+
+}  // namespace licet::cli
+
+#endif  // LICET_TOOLS_LICET_CLI_H_
