@@ -4,6 +4,7 @@
 
 #include "container/fingerprint.h"
 #include "engine/container_store.h"
+#include "model/checks.h"
 #include "model/display.h"
 #include "tools/licet/cli.h"
 
@@ -22,8 +23,15 @@ std::string Scalar(const json& v) {
   return v.dump();
 }
 
-void PrintProduct(const model::ProductItem& item) {
+// "valid", or why an access would be refused now (expired, not yet active, clock set back...).
+std::string ItemStatus(const model::ProductItem& item, const model::ContainerState& state, UnixTime now) {
+  Status st = model::CheckTimeLimits(item, state, now);
+  return st.ok() ? "valid" : st.ToString();
+}
+
+void PrintProduct(const model::ProductItem& item, const std::string& status) {
   std::printf("    %s\n", model::DescribeProductItem(item).c_str());
+  std::printf("      %-18s %s\n", "status", status.c_str());
   json display = model::ToDisplayJson(item);
   for (const auto& [key, value] : display.items()) {
     if (key == "product_code" || key == "feature_map_hex" || key == "modules") continue;
@@ -51,20 +59,30 @@ Status ListContainers(const Globals& g) {
       if (!g.json) std::printf("container %s: %s\n", serial.c_str(), c.status().ToString().c_str());
       continue;
     }
+    UnixTime now = store.clock().Now();
+    json state = model::ToDisplayJson(c->state);
+    for (size_t f = 0; f < c->state.firms.size(); ++f) {
+      for (size_t p = 0; p < c->state.firms[f].products.size(); ++p) {
+        state["firms"][f]["products"][p]["status"] = ItemStatus(c->state.firms[f].products[p], c->state, now);
+      }
+    }
+    Status clock = model::CheckClock(c->state, now);
     json entry = {{"serial", serial},
                   {"type", "soft"},
                   {"binding", {{"threshold", c->binding.threshold}, {"count", c->binding.count}}},
                   {"created", FormatTime(c->created)},
-                  {"state", model::ToDisplayJson(c->state)}};
+                  {"clock", clock.ok() ? "ok" : clock.ToString()},
+                  {"state", state}};
     out["containers"].push_back(entry);
     if (g.json) continue;
     std::printf("container %s (soft, device-bound: %d of %d properties)\n", serial.c_str(),
                 c->binding.threshold, c->binding.count);
+    if (!clock.ok()) std::printf("  warning: %s\n", clock.ToString().c_str());
     if (c->state.firms.empty()) std::printf("  no licenses yet\n");
     for (const auto& firm : c->state.firms) {
       std::printf("  firm %u '%s' FUC %llu\n", firm.firm_code, firm.name.c_str(),
                   static_cast<unsigned long long>(firm.fuc));
-      for (const auto& item : firm.products) PrintProduct(item);
+      for (const auto& item : firm.products) PrintProduct(item, ItemStatus(item, c->state, now));
     }
   }
   if (g.json) std::printf("%s\n", out.dump(2).c_str());
