@@ -17,6 +17,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   util-linux iproute2 procps jq
+  python3-cbor2 python3-cryptography faketime
 )
 
 sudo_cmd=()

@@ -9,6 +9,9 @@
 #include "engine/file_info.h"
 #include "engine/firm_key.h"
 #include "engine/update_file.h"
+#include "format/cose.h"
+#include "format/envelope.h"
+#include "format/payload.h"
 #include "model/checks.h"
 
 namespace licet::engine {
@@ -125,6 +128,38 @@ TEST_F(EngineTest, UpdateSignedByAnotherFirmKeyIsRefused) {
   EXPECT_EQ(store_->Open(serial_)->state.FindProduct(kFirm, kProduct)->unit_counter, 100u);
 }
 
+// A customer who made a firm of his own cannot re-sign a vendor's sealed operations under it:
+// the operations are bound to their firm code and container (FORMATS.md §3.2).
+TEST_F(EngineTest, SealedOperationsCannotMoveToAnotherFirm) {
+  FirmKey own = *GenerateFirmKey(7000000, "Customer's own firm", kNow);
+  {
+    SoftContainer c = *store_->Open(serial_);
+    ContainerContext ctx = *ReadContextFile(*MakeContextFile(c, own.firm_code, format::FileKind::kContext, kNow));
+    std::vector<model::OperationBody> ops;
+    ops.push_back(model::op::AddProduct{SampleItem()});
+    ASSERT_TRUE(ImportUpdate(*store_, *CreateUpdateFile(own, ctx, ops, kNow)).ok());  // FUC 2
+  }
+  // The vendor's update for its own firm: FUC 1 (firm item) and 2 (product 201011).
+  model::ProductItem vendor_item = SampleItem();
+  vendor_item.product_code = 201011;
+  std::vector<model::OperationBody> vendor_ops;
+  vendor_ops.push_back(model::op::AddProduct{vendor_item});
+  UpdateHeader h = *ReadUpdateFile(*CreateUpdateFile(firm_, Context(), vendor_ops, kNow));
+  // Re-signed under the customer's firm, numbered to follow its FUC 2.
+  nlohmann::json payload = {{"serial", h.serial}, {"firm_code", own.firm_code},
+                            {"fuc_from", 3}, {"fuc_to", 4}, {"certified_time", kNow},
+                            {"firm_key", format::Binary(own.public_key)},
+                            {"recipient", format::Binary(h.recipient_key)},
+                            {"sealed", format::Binary(h.sealed)}};
+  Bytes header = format::EnvelopeHeader(format::FileKind::kUpdate);
+  Bytes forged = format::WrapEnvelope(
+      format::FileKind::kUpdate,
+      *format::CoseSign1Sign(format::EncodePayload(payload), header, own.signing_key));
+  auto r = ImportUpdate(*store_, forged);
+  EXPECT_EQ(r.status().code(), ErrorCode::kDecryptFailed) << r.status().ToString();
+  EXPECT_EQ(store_->Open(serial_)->state.FindProduct(own.firm_code, 201011), nullptr);
+}
+
 TEST_F(EngineTest, UpdateForAnotherContainerIsRefused) {
   Bytes update = AddProductUpdate();
   std::string other_home = home_ + "/other";
@@ -196,6 +231,21 @@ TEST_F(EngineTest, DescribeEveryKind) {
   ASSERT_TRUE(dk.ok());
   EXPECT_EQ(dk->json["firm_code"], kFirm);
   EXPECT_EQ(dk->text.find(HexEncode(firm_.firm_secret.span())), std::string::npos);
+}
+
+}  // namespace
+}  // namespace licet::engine
+
+namespace licet::engine {
+namespace {
+
+TEST(SerialTest, OneSpellingPerContainer) {
+  EXPECT_EQ(ParseSerial("130-1166426881")->second, 1166426881u);
+  EXPECT_EQ(ParseSerial("0-1")->first, 0u);
+  for (const char* bad : {" 130-5", "+130-5", "130-+5", "130- 5", "0130-5", "130-0005", "130-0",
+                          "130-4294967296", "65536-1", "130", "-5", "130-", "130-5x", ""}) {
+    EXPECT_FALSE(ParseSerial(bad).ok()) << bad;
+  }
 }
 
 }  // namespace

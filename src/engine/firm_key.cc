@@ -11,6 +11,15 @@ namespace {
 using nlohmann::json;
 constexpr size_t kSaltSize = 16;
 
+// AAD of the sealed secrets: envelope header || firm_code (4 bytes BE) || public key, so
+// that the firm code the vendor's tool signs for cannot be changed in the file unnoticed.
+Bytes SealAad(uint32_t firm_code, ByteSpan public_key) {
+  Bytes aad = format::EnvelopeHeader(format::FileKind::kFirmKey);
+  for (int shift = 24; shift >= 0; shift -= 8) aad.push_back(static_cast<uint8_t>(firm_code >> shift));
+  aad.insert(aad.end(), public_key.begin(), public_key.end());
+  return aad;
+}
+
 }  // namespace
 
 Result<FirmKey> GenerateFirmKey(uint32_t firm_code, const std::string& name, UnixTime now) {
@@ -46,8 +55,8 @@ Result<Bytes> EncodeFirmKeyFile(const FirmKey& key, std::string_view passphrase)
     Bytes nonce = crypto::RandomBytes(crypto::kNonceSize);
     LICET_ASSIGN_OR_RETURN(SecretBytes kek,
                            crypto::ScryptPassphrase(passphrase, salt, crypto::kKeySize));
-    Bytes header = format::EnvelopeHeader(format::FileKind::kFirmKey);
-    LICET_ASSIGN_OR_RETURN(Bytes sealed, crypto::AesGcmEncrypt(kek.span(), nonce, header, plain));
+    LICET_ASSIGN_OR_RETURN(Bytes sealed, crypto::AesGcmEncrypt(kek.span(), nonce,
+                                                               SealAad(key.firm_code, key.public_key), plain));
     body["kdf"] = "scrypt";
     body["salt"] = format::Binary(salt);
     body["nonce"] = format::Binary(nonce);
@@ -92,7 +101,7 @@ Result<FirmKey> DecodeFirmKeyFile(ByteSpan file, std::string_view passphrase) {
     LICET_ASSIGN_OR_RETURN(Bytes sealed, format::GetBinary(body, "sealed_secrets"));
     LICET_ASSIGN_OR_RETURN(SecretBytes kek,
                            crypto::ScryptPassphrase(passphrase, salt, crypto::kKeySize));
-    auto opened = crypto::AesGcmDecrypt(kek.span(), nonce, env.header, sealed);
+    auto opened = crypto::AesGcmDecrypt(kek.span(), nonce, SealAad(key.firm_code, key.public_key), sealed);
     if (!opened.ok()) {
       return Error(ErrorCode::kWrongPassphrase, "wrong passphrase for the firm key (or the file is damaged)");
     }

@@ -1,6 +1,7 @@
 #include "engine/soft_container.h"
 
-#include <cstdio>
+#include <optional>
+#include <string_view>
 
 #include "crypto/crypto.h"
 #include "format/envelope.h"
@@ -69,17 +70,32 @@ std::string FormatSerial(uint32_t mask, uint32_t number) {
   return std::to_string(mask) + "-" + std::to_string(number);
 }
 
+namespace {
+// Decimal without sign, spaces or leading zeros: one spelling per container.
+std::optional<uint64_t> CanonicalDecimal(std::string_view digits, size_t max_digits) {
+  if (digits.empty() || digits.size() > max_digits) return std::nullopt;
+  if (digits.size() > 1 && digits[0] == '0') return std::nullopt;
+  uint64_t v = 0;
+  for (char ch : digits) {
+    if (ch < '0' || ch > '9') return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(ch - '0');
+  }
+  return v;
+}
+}  // namespace
+
 Result<std::pair<uint32_t, uint32_t>> ParseSerial(const std::string& serial) {
-  unsigned long mask = 0, number = 0;
-  int consumed = 0;
-  if (serial.size() > 24 ||
-      std::sscanf(serial.c_str(), "%lu-%lu%n", &mask, &number, &consumed) != 2 ||
-      static_cast<size_t>(consumed) != serial.size() || serial[0] == '-' || mask > 0xffff ||
-      number == 0 || number > 0xffffffffUL) {
+  size_t dash = serial.find('-');
+  std::optional<uint64_t> mask, number;
+  if (dash != std::string::npos) {
+    mask = CanonicalDecimal(std::string_view(serial).substr(0, dash), 5);
+    number = CanonicalDecimal(std::string_view(serial).substr(dash + 1), 10);
+  }
+  if (!mask || !number || *mask > 0xffff || *number == 0 || *number > 0xffffffffULL) {
     return Error(ErrorCode::kInvalidArgument,
                  "'" + serial + "' is not a container serial (MASK-NUMBER, e.g. 130-1166426881)");
   }
-  return std::make_pair(static_cast<uint32_t>(mask), static_cast<uint32_t>(number));
+  return std::make_pair(static_cast<uint32_t>(*mask), static_cast<uint32_t>(*number));
 }
 
 Result<SoftContainer> CreateSoftContainer(uint32_t number,

@@ -13,6 +13,17 @@ using nlohmann::json;
 
 Bytes UpdateHeaderBytes() { return format::EnvelopeHeader(format::FileKind::kUpdate); }
 
+// The external_aad of the sealed operations: envelope header || firm_code (4 bytes, big
+// endian) || serial (UTF-8). It binds the operations to one firm and one container, so they
+// cannot be re-signed under another firm's key (a firm a customer made for himself) and
+// applied to that firm's item.
+Bytes SealAad(uint32_t firm_code, const std::string& serial) {
+  Bytes aad = UpdateHeaderBytes();
+  for (int shift = 24; shift >= 0; shift -= 8) aad.push_back(static_cast<uint8_t>(firm_code >> shift));
+  aad.insert(aad.end(), serial.begin(), serial.end());
+  return aad;
+}
+
 std::string FirmName(uint32_t firm_code) { return "firm " + std::to_string(firm_code); }
 
 Status FillProductSecrets(const FirmKey& firm, std::vector<model::Operation>& ops) {
@@ -73,7 +84,8 @@ Result<Bytes> CreateUpdateFileFromOperations(const FirmKey& firm, const Containe
   }
   json sealed_payload = {{"ops", model::OperationsToJson(ops)}};
   Bytes plain = format::EncodePayload(sealed_payload);
-  auto sealed = format::CoseEncryptX25519(plain, UpdateHeaderBytes(), context.enc_public_key,
+  auto sealed = format::CoseEncryptX25519(plain, SealAad(firm.firm_code, context.serial),
+                                          context.enc_public_key,
                                           AsBytes(context.serial));
   SecureWipe(plain.data(), plain.size());
   if (!sealed.ok()) return sealed.status();
@@ -121,7 +133,7 @@ Result<std::vector<model::Operation>> OpenUpdateOperations(const UpdateHeader& h
     return Error(ErrorCode::kWrongContainer,
                  "update was made for another container key than " + c.serial + "'s");
   }
-  auto plain = format::CoseDecryptX25519(h.sealed, UpdateHeaderBytes(), c.enc_private_key);
+  auto plain = format::CoseDecryptX25519(h.sealed, SealAad(h.firm_code, h.serial), c.enc_private_key);
   if (!plain.ok()) {
     return Error(plain.status().code(), "update for " + c.serial + " cannot be decrypted: " +
                                             plain.status().ToString());
