@@ -17,7 +17,10 @@ function(licet_warnings target)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
   endif()
   if(LICET_FUZZ)
+    # Everything in a fuzz build carries ASan/UBSan, so plain executables (licet, licetd,
+    # test probes) must link the sanitizer runtimes too.
     target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
   endif()
 endfunction()
 

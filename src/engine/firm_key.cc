@@ -66,28 +66,41 @@ Result<Bytes> EncodeFirmKeyFile(const FirmKey& key, std::string_view passphrase)
   return format::WrapEnvelope(format::FileKind::kFirmKey, format::EncodePayload(body));
 }
 
-Result<FirmKeyInfo> ReadFirmKeyInfo(ByteSpan file) {
-  LICET_ASSIGN_OR_RETURN(format::Envelope env,
-                         format::ParseEnvelopeOfKind(file, format::FileKind::kFirmKey));
-  LICET_ASSIGN_OR_RETURN(json body, format::DecodePayload(env.body));
+namespace {
+
+struct ParsedFirmKey {
+  format::Envelope envelope;
+  json body;
   FirmKeyInfo info;
-  LICET_ASSIGN_OR_RETURN(info.firm_code, format::GetUint32(body, "firm_code"));
-  LICET_ASSIGN_OR_RETURN(info.name, format::GetString(body, "name"));
-  LICET_ASSIGN_OR_RETURN(info.public_key, format::GetBinaryOfSize(body, "public_key", 32));
-  LICET_ASSIGN_OR_RETURN(info.created, format::GetInt(body, "created"));
-  info.encrypted = body.contains("sealed_secrets");
-  return info;
+};
+
+Result<ParsedFirmKey> ParseFirmKeyFile(ByteSpan file) {
+  ParsedFirmKey p;
+  LICET_ASSIGN_OR_RETURN(p.envelope, format::ParseEnvelopeOfKind(file, format::FileKind::kFirmKey));
+  LICET_ASSIGN_OR_RETURN(p.body, format::DecodePayload(p.envelope.body));
+  LICET_ASSIGN_OR_RETURN(p.info.firm_code, format::GetUint32(p.body, "firm_code"));
+  LICET_ASSIGN_OR_RETURN(p.info.name, format::GetString(p.body, "name"));
+  LICET_ASSIGN_OR_RETURN(p.info.public_key, format::GetBinaryOfSize(p.body, "public_key", 32));
+  LICET_ASSIGN_OR_RETURN(p.info.created, format::GetInt(p.body, "created"));
+  p.info.encrypted = p.body.contains("sealed_secrets");
+  return p;
+}
+
+}  // namespace
+
+Result<FirmKeyInfo> ReadFirmKeyInfo(ByteSpan file) {
+  LICET_ASSIGN_OR_RETURN(ParsedFirmKey parsed, ParseFirmKeyFile(file));
+  return std::move(parsed.info);
 }
 
 Result<FirmKey> DecodeFirmKeyFile(ByteSpan file, std::string_view passphrase) {
-  LICET_ASSIGN_OR_RETURN(format::Envelope env,
-                         format::ParseEnvelopeOfKind(file, format::FileKind::kFirmKey));
-  LICET_ASSIGN_OR_RETURN(json body, format::DecodePayload(env.body));
+  LICET_ASSIGN_OR_RETURN(ParsedFirmKey parsed, ParseFirmKeyFile(file));
+  const json& body = parsed.body;
   FirmKey key;
-  LICET_ASSIGN_OR_RETURN(key.firm_code, format::GetUint32(body, "firm_code"));
-  LICET_ASSIGN_OR_RETURN(key.name, format::GetString(body, "name"));
-  LICET_ASSIGN_OR_RETURN(key.public_key, format::GetBinaryOfSize(body, "public_key", 32));
-  LICET_ASSIGN_OR_RETURN(key.created, format::GetInt(body, "created"));
+  key.firm_code = parsed.info.firm_code;
+  key.name = parsed.info.name;
+  key.public_key = parsed.info.public_key;
+  key.created = parsed.info.created;
 
   SecretBytes plain;
   if (body.contains("sealed_secrets")) {
@@ -118,11 +131,7 @@ Result<FirmKey> DecodeFirmKeyFile(ByteSpan file, std::string_view passphrase) {
   key.firm_secret = SecretBytes(firm_secret);
   SecureWipe(signing.data(), signing.size());
   SecureWipe(firm_secret.data(), firm_secret.size());
-  // nlohmann keeps its own copies of the binary values: wipe them before they are freed.
-  for (const char* field : {"signing_key", "firm_secret"}) {
-    auto& bin = secrets[field].get_binary();
-    SecureWipe(bin.data(), bin.size());
-  }
+  format::WipeBinaries(secrets);
 
   LICET_ASSIGN_OR_RETURN(Bytes derived_public, crypto::Ed25519PublicFromPrivate(key.signing_key));
   if (!crypto::ConstantTimeEqual(derived_public, key.public_key)) {

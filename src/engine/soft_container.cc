@@ -26,17 +26,6 @@ Bytes BodyAad(ByteSpan public_part) {
   return aad;
 }
 
-// nlohmann keeps its own copies of binary values; secrets among them are wiped before the
-// JSON tree is freed.
-void WipeAllBinaries(json& j) {
-  if (j.is_binary()) {
-    auto& bin = j.get_binary();
-    SecureWipe(bin.data(), bin.size());
-  } else if (j.is_structured()) {
-    for (auto& child : j) WipeAllBinaries(child);
-  }
-}
-
 struct ParsedFile {
   Bytes public_part;
   Bytes nonce;
@@ -129,7 +118,7 @@ Result<Bytes> EncodeContainerFile(const SoftContainer& c) {
                  {"generation", c.generation},
                  {"state", model::ToJson(c.state)}};
   Bytes plain = format::EncodePayload(secret);
-  WipeAllBinaries(secret);
+  format::WipeBinaries(secret);
 
   LICET_ASSIGN_OR_RETURN(SecretBytes key, BodyKey(c.master_key));
   Bytes nonce = crypto::RandomBytes(crypto::kNonceSize);
@@ -176,7 +165,7 @@ Result<SoftContainer> DecodeContainerFile(ByteSpan file,
   LICET_ASSIGN_OR_RETURN(c.generation, format::GetUint(secret, "generation"));
   LICET_ASSIGN_OR_RETURN(const json* state, format::GetMap(secret, "state"));
   auto parsed_state = model::ContainerStateFromJson(*state);
-  WipeAllBinaries(secret);
+  format::WipeBinaries(secret);
   if (!parsed_state.ok()) return parsed_state.status();
   c.state = std::move(parsed_state).value();
   return c;

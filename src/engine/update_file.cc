@@ -141,12 +141,7 @@ Result<std::vector<model::Operation>> OpenUpdateOperations(const UpdateHeader& h
   LICET_ASSIGN_OR_RETURN(json sealed_payload, format::DecodePayload(plain->span()));
   LICET_ASSIGN_OR_RETURN(const json* ops_json, format::GetArray(sealed_payload, "ops"));
   auto ops = model::OperationsFromJson(*ops_json);
-  // The operations may carry product secrets: wipe nlohmann's copies.
-  std::function<void(json&)> wipe = [&wipe](json& j) {
-    if (j.is_binary()) SecureWipe(j.get_binary().data(), j.get_binary().size());
-    else if (j.is_structured()) for (auto& child : j) wipe(child);
-  };
-  wipe(sealed_payload);
+  format::WipeBinaries(sealed_payload);  // the operations may carry product secrets
   if (!ops.ok()) return ops.status();
   if (ops->empty() || ops->front().fuc != h.fuc_from || ops->back().fuc != h.fuc_to) {
     return Error(ErrorCode::kCorruptData, "update's operations do not match its FUC range");

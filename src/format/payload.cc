@@ -199,4 +199,12 @@ Result<const json*> GetOptionalArray(const json& obj, const char* key) {
 
 json Binary(ByteSpan data) { return json::binary(std::vector<uint8_t>(data.begin(), data.end())); }
 
+void WipeBinaries(json& j) {
+  if (j.is_binary()) {
+    SecureWipe(j.get_binary().data(), j.get_binary().size());
+  } else if (j.is_structured()) {
+    for (auto& child : j) WipeBinaries(child);
+  }
+}
+
 }  // namespace licet::format

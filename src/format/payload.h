@@ -65,6 +65,10 @@ Result<const nlohmann::json*> GetOptionalArray(const nlohmann::json& obj,
 // A json::binary value holding `data`, for building payloads.
 nlohmann::json Binary(ByteSpan data);
 
+// Overwrites every byte string in `j`, recursively, in place. nlohmann keeps its own copies
+// of binary values: a tree that held secrets is wiped with this before it is freed.
+void WipeBinaries(nlohmann::json& j);
+
 }  // namespace licet::format
 
 #endif  // LICET_FORMAT_PAYLOAD_H_
