@@ -277,6 +277,28 @@ Status AesGcmDecryptInPlace(ByteSpan key, ByteSpan nonce, ByteSpan aad, std::spa
   return Status::Ok();
 }
 
+Status AesCtrXor(ByteSpan key, ByteSpan iv16, std::span<uint8_t> data) {
+  LICET_RETURN_IF_ERROR(CheckSize(key, kKeySize, "AES-256-CTR key"));
+  LICET_RETURN_IF_ERROR(CheckSize(iv16, kCtrBlockSize, "AES-CTR counter block"));
+  CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_ctr(), nullptr, key.data(),
+                                 iv16.data()) != 1) {
+    return OpenSslError("AES-CTR init");
+  }
+  // Same chunking as GCM: EVP takes int lengths.
+  constexpr size_t kChunk = 1u << 30;
+  for (size_t done = 0; done < data.size();) {
+    size_t n = std::min(kChunk, data.size() - done);
+    int len = 0;
+    if (EVP_EncryptUpdate(ctx.get(), data.data() + done, &len, data.data() + done,
+                          static_cast<int>(n)) != 1) {
+      return OpenSslError("AES-CTR update");
+    }
+    done += n;
+  }
+  return Status::Ok();
+}
+
 Result<SecretBytes> ScryptPassphrase(std::string_view passphrase, ByteSpan salt, size_t length) {
   SecretBytes out(length);
   if (EVP_PBE_scrypt(passphrase.data(), passphrase.size(), salt.data(), salt.size(), 1u << 15, 8,

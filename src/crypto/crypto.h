@@ -69,6 +69,12 @@ Status AesGcmEncryptInPlace(ByteSpan key, ByteSpan nonce, ByteSpan aad, std::spa
 Status AesGcmDecryptInPlace(ByteSpan key, ByteSpan nonce, ByteSpan aad, std::span<uint8_t> data,
                             std::span<const uint8_t, kTagSize> tag);
 
+// AES-256-CTR (NIST SP 800-38A): XORs `data` in place with the keystream that starts at the
+// 16-byte counter block `iv16`, which is incremented as one 128-bit big-endian number.
+// Encryption and decryption are the same call. No integrity: callers that need it use GCM.
+inline constexpr size_t kCtrBlockSize = 16;
+Status AesCtrXor(ByteSpan key, ByteSpan iv16, std::span<uint8_t> data);
+
 // scrypt (RFC 7914) for passphrases, N=2^15, r=8, p=1: the vendor's firm.key protection.
 Result<SecretBytes> ScryptPassphrase(std::string_view passphrase, ByteSpan salt, size_t length);
 

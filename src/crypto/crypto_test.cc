@@ -88,6 +88,31 @@ TEST(CryptoTest, AesGcmDetectsTamperingAndWrongAad) {
   EXPECT_EQ(AesGcmEncrypt(Bytes(16), iv, {}, {}).status().code(), ErrorCode::kInvalidArgument);
 }
 
+// NIST SP 800-38A F.5.5 (CTR-AES256.Encrypt); F.5.6 decrypts with the same keystream.
+TEST(CryptoTest, AesCtrNistVector) {
+  Bytes key = Hex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4");
+  Bytes counter = Hex("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff");
+  const char* plain =
+      "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
+      "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710";
+  const char* cipher =
+      "601ec313775789a5b7a7f504bbf3d228f443e3ca4d62b59aca84e990cacaf5c5"
+      "2b0930daa23de94ce87017ba2d84988ddfc9c58db67aada613c2dd08457941a6";
+  Bytes data = Hex(plain);
+  ASSERT_TRUE(AesCtrXor(key, counter, data).ok());
+  EXPECT_EQ(HexEncode(data), cipher);
+  ASSERT_TRUE(AesCtrXor(key, counter, data).ok());
+  EXPECT_EQ(HexEncode(data), plain);
+  // A partial last block uses a prefix of the keystream.
+  Bytes head = Hex(plain);
+  head.resize(21);
+  ASSERT_TRUE(AesCtrXor(key, counter, head).ok());
+  EXPECT_EQ(HexEncode(head), std::string(cipher).substr(0, 42));
+  EXPECT_EQ(AesCtrXor(Bytes(16), counter, data).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(AesCtrXor(key, Bytes(12), data).code(), ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(AesCtrXor(key, counter, {}).ok());
+}
+
 TEST(CryptoTest, RandomUniformStaysInRange) {
   for (int i = 0; i < 1000; ++i) EXPECT_LT(RandomUniform(7), 7u);
   EXPECT_NE(HexEncode(RandomBytes(16)), HexEncode(RandomBytes(16)));
