@@ -14,8 +14,26 @@
  *     its last failed call (one line: what went wrong and what to do);
  *   - memory returned by the library is freed with licet_free();
  *   - parameter and result structs start with their size, so the ABI can grow: initialise
- *     them with the _INIT macros;
- *   - all functions are thread-safe; a handle may be used from several threads.
+ *     them with the _INIT macros. A size of 0, over 4096, or below the fields every version
+ *     of the struct has is LICET_ERROR_INVALID_ARGUMENT. A smaller size (an app built
+ *     against an older header) is accepted: only the fields that fit are read or written,
+ *     missing inputs take their _INIT defaults. A larger size (a newer header) is accepted
+ *     when the input fields this library does not know are all zero; outputs zero them;
+ *   - all functions are thread-safe; a handle may be used from several threads, but
+ *     licet_release must not race with other calls on the same handle;
+ *   - no function raises a signal (no SIGPIPE) or lets a C++ exception out.
+ *
+ * Connection: all handles of a process share one connection to licetd, opened by the first
+ * call that needs it. A lease lives on that connection: licetd frees every lease of the
+ * process when it closes (release, exit, crash). Consequences:
+ *   - licetd restarted: calls on existing handles fail with LICET_ERROR_UNAVAILABLE (their
+ *     licenses are gone: access again); the next licet_access or licet_list reconnects;
+ *   - fork(): the child never uses the parent's connection. Handles inherited from the parent
+ *     fail in the child with LICET_ERROR_UNAVAILABLE (licet_release frees them without
+ *     touching the parent's lease); licet_access in the child opens the child's own
+ *     connection. The socket is close-on-exec;
+ *   - a request that gets no answer within $LICET_TIMEOUT seconds (1..3600, default 30)
+ *     fails with LICET_ERROR_UNAVAILABLE and closes the connection.
  */
 #ifndef LICET_LICET_H_
 #define LICET_LICET_H_
@@ -46,11 +64,16 @@ extern "C" {
 #define LICET_ERROR_DECRYPT_FAILED 6
 #define LICET_ERROR_WRONG_CONTAINER 7
 #define LICET_ERROR_DEVICE_MISMATCH 8
+#define LICET_ERROR_ALREADY_EXISTS 9
 #define LICET_ERROR_NOT_FOUND 10
 #define LICET_ERROR_PERMISSION_DENIED 11
+#define LICET_ERROR_CRYPTO 12
 #define LICET_ERROR_INTERNAL 13
+#define LICET_ERROR_BUSY 14
 #define LICET_ERROR_UNAVAILABLE 15 /* licetd is not running or not reachable */
+#define LICET_ERROR_WRONG_PASSPHRASE 16
 #define LICET_ERROR_UNTRUSTED_SIGNER 17
+#define LICET_ERROR_WRONG_FILE_KIND 18
 #define LICET_ERROR_UNIT_COUNTER_ZERO 32
 #define LICET_ERROR_FEATURE_MISSING 33
 #define LICET_ERROR_EXPIRED 35
@@ -60,6 +83,7 @@ extern "C" {
 #define LICET_ERROR_MAINTENANCE_OVER 40
 #define LICET_ERROR_CHECKPOINT_OVERDUE 41
 #define LICET_ERROR_FUC_GAP 48
+#define LICET_ERROR_MANIPULATION_DETECTED 49
 #define LICET_ERROR_SERVER_NOT_FOUND 101
 #define LICET_ERROR_PROTOCOL 102
 #define LICET_ERROR_ENTRY_NOT_FOUND 200 /* no such product item (unknown product) */
@@ -104,16 +128,27 @@ typedef struct licet_access_params {
  * (or until the process exits: licetd frees the leases of a closed connection). Every check
  * happens in licetd: feature bits, expiration, activation time, usage period (started by the
  * first access), units > 0 when the item counts units, maintenance, clock set back, access
- * mode and seats. Returns LICET_OK and sets *out, or an error code and sets *out to NULL. */
+ * mode and seats. Returns LICET_OK and sets *out, or an error code and sets *out to NULL:
+ * LICET_ERROR_INVALID_ARGUMENT (NULL params or out, bad size, firm_code 0, unknown where or
+ * mode, empty or over-long serial or server), LICET_ERROR_UNAVAILABLE (licetd not running:
+ * the message names the socket), LICET_ERROR_PERMISSION_DENIED (the socket refuses this
+ * user), or licetd's verdict (see docs/PROTOCOL.md "Access rules"). */
 LICET_EXPORT int licet_access(const licet_access_params* params, licet_handle** out);
 
-/* Releases the lease and frees the handle. NULL is accepted. */
+/* Releases the lease and frees the handle. NULL is accepted. The handle is freed whatever
+ * the result. LICET_OK also when the lease is already gone with a lost connection (licetd
+ * restarted) or belongs to the parent of this forked process. LICET_ERROR_INVALID_ARGUMENT
+ * for a pointer that is not a live handle (as far as that can be seen). */
 LICET_EXPORT int licet_release(licet_handle* handle);
 
 /* licet_crypt operations. */
 #define LICET_CRYPT_ENCRYPT 1 /* AES-256-GCM: iv in, tag out */
 #define LICET_CRYPT_DECRYPT 2 /* AES-256-GCM: iv and tag in; LICET_ERROR_DECRYPT_FAILED on mismatch */
 #define LICET_CRYPT_DIRECT 3  /* AES-256-CTR from iv: same transformation both ways, no tag */
+
+/* The largest buffer one licet_crypt call takes (16 MiB less 64 KiB of message framing);
+ * encrypt larger data in chunks, each with its own iv. */
+#define LICET_CRYPT_MAX_LEN ((size_t)16 * 1024 * 1024 - 64 * 1024)
 
 typedef struct licet_crypt_params {
   uint32_t size;            /* sizeof(licet_crypt_params) */
@@ -127,7 +162,10 @@ typedef struct licet_crypt_params {
 
 /* Encrypts or decrypts buf[0..len) in place with a key derived (HKDF-SHA256) from the item's
  * secret data, firm code, product code, feature code and encryption code: identical on every
- * container holding the same product, unknowable without a genuine license. */
+ * container holding the same product, unknowable without a genuine license. buf may be NULL
+ * when len is 0; len <= LICET_CRYPT_MAX_LEN. On failure buf and params are unchanged:
+ * LICET_ERROR_DECRYPT_FAILED (tag mismatch), LICET_ERROR_FEATURE_MISSING (feature_code not
+ * licensed), LICET_ERROR_INVALID_ARGUMENT (op, params, size, buf, len). */
 LICET_EXPORT int licet_crypt(licet_handle* handle, int op, licet_crypt_params* params, void* buf,
                              size_t len);
 
@@ -151,26 +189,33 @@ typedef struct licet_item_info {
   uint32_t protected_data_size;
 } licet_item_info;
 
-#define LICET_ITEM_INFO_INIT { sizeof(licet_item_info) }
+#define LICET_ITEM_INFO_INIT \
+  { sizeof(licet_item_info), {0}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {0}, {0}, 0 }
 
-/* The properties of the product item behind a handle. */
+/* The properties of the product item behind a handle, as licetd sees them now (unit
+ * counter, usage start). Writes only the first info->size bytes; strings are always
+ * NUL-terminated (text is cut at a UTF-8 character boundary if needed). */
 LICET_EXPORT int licet_info(licet_handle* handle, licet_item_info* info);
 
 /* Decrements the item's unit counter by n atomically; the new value is persisted before this
  * returns. LICET_ERROR_UNIT_COUNTER_ZERO when fewer than n units are left (nothing is taken).
- * remaining may be NULL. */
+ * n = 0 is LICET_ERROR_INVALID_ARGUMENT. remaining may be NULL; it is written only on
+ * success. */
 LICET_EXPORT int licet_unit_decrement(licet_handle* handle, uint64_t n, uint64_t* remaining);
 
 /* The containers of this machine and their items, as a JSON document (the shape of
- * `licet list --json`); free *json_out with licet_free. */
+ * `licet list --json`: {"containers": [...]}, byte strings as hex); free *json_out with
+ * licet_free. *json_out is NULL on failure. */
 LICET_EXPORT int licet_list(char** json_out);
 
-/* Static English text of a code. Never NULL. */
+/* Static English text of a code ("unknown error" for a number that is no code). Never NULL. */
 LICET_EXPORT const char* licet_strerror(int code);
 /* The calling thread's message for its last failed call; "" if none. Valid until the next
  * call from this thread. */
 LICET_EXPORT const char* licet_errmsg(void);
+/* Frees memory returned by the library. NULL is accepted. */
 LICET_EXPORT void licet_free(void* p);
+/* LICET_VERSION_NUMBER and LICET_VERSION of the library actually loaded. */
 LICET_EXPORT int licet_version_number(void);
 LICET_EXPORT const char* licet_version(void);
 

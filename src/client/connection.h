@@ -1,0 +1,99 @@
+// client::Connection: one Unix-socket connection to the local licetd (docs/PROTOCOL.md).
+//
+// Used by liblicet's C API (one process-wide connection shared by all handles) and by the
+// licet CLI. Leases live on a connection: when it closes, licetd frees them. A connection
+// that saw an I/O error, an EOF, a timeout or a malformed response is "broken" for good
+// (the byte stream may be out of step); every later Call fails with kUnavailable and the
+// owner opens a new one.
+#ifndef LICET_CLIENT_CONNECTION_H_
+#define LICET_CLIENT_CONNECTION_H_
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "common/status.h"
+
+namespace licet::client {
+
+struct ConnectionOptions {
+  // A request (or the connect and hello of Open) that gets no complete answer in this time
+  // fails with kUnavailable and breaks the connection.
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+  // Sent in `hello` so licetd's log names the client.
+  std::string client_name = "liblicet";
+};
+
+// The timeout liblicet uses: $LICET_TIMEOUT (seconds, 1..3600) when set and valid, else 30 s.
+std::chrono::milliseconds TimeoutFromEnvironment();
+
+class Connection {
+ public:
+  // Connects to licetd at `socket_path` and says hello (protocol version 1).
+  // kUnavailable when nothing listens there (the message names the path and says to start
+  // licetd), kUnsupportedVersion when licetd speaks another version, kProtocolError when the
+  // peer is not licetd. The socket is close-on-exec.
+  [[nodiscard]] static Result<std::unique_ptr<Connection>> Open(
+      const std::string& socket_path, const ConnectionOptions& options = {});
+
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Sends `request` (a map with "op"; "id" is assigned here) and returns the response map
+  // when its code is 0, else the Status of its code and message. Thread-safe: concurrent
+  // calls are serialised. kUnavailable when the connection is broken, breaks during the
+  // call, times out, or is used in a child process forked after Open (the child must open
+  // its own: the lease state belongs to the parent's connection).
+  [[nodiscard]] Result<nlohmann::json> Call(nlohmann::json request);
+
+  // False once broken (see above). A connection may break silently (licetd exits) and only
+  // notice it at the next Call.
+  bool usable() const;
+  // Cheap liveness check before reusing an idle connection: true when it is usable and
+  // licetd has not closed it (licetd never sends unsolicited data, so a readable idle socket
+  // means EOF). Breaks the connection when it finds it closed. Never waits for a call in
+  // progress (a busy connection is alive).
+  bool Probe();
+  // The process that opened the connection.
+  pid_t owner_pid() const { return owner_pid_; }
+  const std::string& socket_path() const { return socket_path_; }
+  // licetd's name and version from hello ("licetd 0.1.0").
+  const std::string& server() const { return server_; }
+
+  // For the C API's fork handler only: in a freshly forked child (one thread, locks in an
+  // unknown state), closes the child's copy of the socket without taking any lock, so the
+  // parent's leases end when the parent closes its copy. The object stays broken.
+  void AbandonInForkedChild();
+
+ private:
+  Connection(int fd, std::string socket_path, ConnectionOptions options);
+
+  Status Hello();
+  // Both with mu_ held. They break the connection on failure.
+  Status WriteAll(const uint8_t* data, size_t size, std::chrono::steady_clock::time_point deadline);
+  Status ReadAll(uint8_t* data, size_t size, std::chrono::steady_clock::time_point deadline);
+  Status Break(Status why);  // closes the socket, remembers why; returns the kUnavailable Status
+  Status BrokenStatus() const;
+
+  const pid_t owner_pid_;
+  const std::string socket_path_;
+  const ConnectionOptions options_;
+  std::string server_;
+
+  std::atomic<bool> broken_{false};  // read without mu_ so usable() never waits on a call
+  mutable std::mutex mu_;
+  int fd_;                  // -1 once broken; guarded by mu_
+  uint64_t next_id_ = 1;    // guarded by mu_
+  std::string broken_why_;  // guarded by mu_
+};
+
+}  // namespace licet::client
+
+#endif  // LICET_CLIENT_CONNECTION_H_
