@@ -1,0 +1,460 @@
+#include "central/engine/activation.h"
+
+#include <variant>
+
+#include "central/engine/history.h"
+#include "central/engine/ticket_code.h"
+#include "crypto/crypto.h"
+#include "engine/context_file.h"
+#include "engine/soft_container.h"
+#include "engine/update_file.h"
+
+namespace licet::central::engine {
+namespace {
+
+using licet::engine::ContainerContext;
+using licet::engine::FirmKey;
+using nlohmann::json;
+
+// A manipulation found inside a transaction: the flag is written and committed, then the
+// request is refused with this status.
+struct Flagged {
+  Status refusal;
+};
+
+FirmReport ReportOf(const ContainerContext& ctx, uint32_t firm_code) {
+  FirmReport r;
+  if (const auto* f = ctx.FindFirm(firm_code)) {
+    r.fuc = f->fuc;
+    r.public_key = f->public_key;
+    for (const auto& p : f->products) r.products.insert(p.product_code);
+  }
+  return r;
+}
+
+json ReportJson(uint32_t firm_code, const FirmReport& r) {
+  return {{"firm_code", firm_code},
+          {"fuc", r.fuc},
+          {"public_key", HexEncode(r.public_key)},
+          {"products", std::vector<uint32_t>(r.products.begin(), r.products.end())}};
+}
+
+Result<History> LoadHistory(store::Tx& tx, const Vault& vault,
+                            const store::ContainerFirmRecord& cf) {
+  History h;
+  h.baseline_fuc = cf.baseline_fuc;
+  h.baseline_products =
+      std::set<uint32_t>(cf.baseline_products.begin(), cf.baseline_products.end());
+  h.issued_fuc = cf.issued_fuc;
+  LICET_ASSIGN_OR_RETURN(auto ranges, tx.ListRanges(cf.serial, cf.firm_code));
+  for (const auto& r : ranges) {
+    if (r.fuc_to <= h.baseline_fuc) continue;  // below the baseline: not needed
+    LICET_ASSIGN_OR_RETURN(
+        auto ops, vault.OpenOperations(r.serial, r.firm_code, r.fuc_from, r.fuc_to, r.sealed_ops));
+    for (auto& op : ops) h.ops.push_back(std::move(op));
+  }
+  return h;
+}
+
+Result<FirmKey> OpenFirm(store::Tx& tx, const Vault& vault, uint32_t firm_code) {
+  LICET_ASSIGN_OR_RETURN(auto firm, tx.GetFirm(firm_code));
+  if (!firm) return Error(ErrorCode::kFirmNotFound, "no firm " + std::to_string(firm_code));
+  return vault.OpenFirmSecrets(firm->firm_code, firm->name, firm->public_key, firm->created_at,
+                               firm->sealed_secrets);
+}
+
+// Refuses containers a vendor blocked or that were flagged before.
+Status CheckContainerState(const store::ContainerRecord& c) {
+  if (c.state == store::kContainerBlocked) {
+    return Error(ErrorCode::kAccessDenied,
+                 "container " + c.serial + " is blocked by the vendor: " + c.state_reason);
+  }
+  if (c.state == store::kContainerManipulated) {
+    return Error(ErrorCode::kManipulationDetected,
+                 "container " + c.serial +
+                     " is flagged 'manipulation detected' and waits for a vendor decision: " +
+                     c.state_reason);
+  }
+  return Status::Ok();
+}
+
+// Pins the container's keys at first sight; a known serial with other keys is a clone or a
+// forgery. Nothing is recorded for it: the file proves only that its maker holds *some*
+// key, and flagging the genuine container on such evidence would let anyone block it.
+Result<store::ContainerRecord> PinKeys(store::Tx& tx, const ContainerContext& ctx, UnixTime now) {
+  store::ContainerRecord seen{
+      ctx.serial, ctx.enc_public_key, ctx.sig_public_key, store::kContainerActive, "", "{}", now,
+      now};
+  LICET_ASSIGN_OR_RETURN(store::ContainerRecord c, tx.PinContainer(seen));
+  if (!crypto::ConstantTimeEqual(c.sig_public_key, ctx.sig_public_key) ||
+      !crypto::ConstantTimeEqual(c.enc_public_key, ctx.enc_public_key)) {
+    return Error(ErrorCode::kUntrustedSigner,
+                 "container " + ctx.serial +
+                     " is known with other keys: this file comes from a copy or a forgery");
+  }
+  return c;
+}
+
+// Writes the flag and the audit event; the caller commits and refuses.
+Status FlagManipulation(store::Tx& tx, UnixTime now, const std::string& serial,
+                        const std::string& reason, const json& report, const std::string& actor,
+                        std::optional<uint32_t> firm_code) {
+  LICET_RETURN_IF_ERROR(
+      tx.SetContainerState(serial, store::kContainerManipulated, reason, report.dump()));
+  return tx.AppendAudit(MakeAudit(now, "container.manipulation_detected", actor, firm_code,
+                                  std::nullopt, serial, {{"reason", reason}, {"report", report}}));
+}
+
+Status ManipulationRefusal(const std::string& serial, const std::string& reason) {
+  return Error(ErrorCode::kManipulationDetected,
+               "container " + serial + ": manipulation detected (" + reason +
+                   "); activations are refused until the vendor decides");
+}
+
+// What the ticket's products become in a container, in product-code order.
+Result<std::vector<model::ProductItem>> TicketItems(store::Tx& tx, const Catalog& catalog,
+                                                    const store::TicketRecord& ticket,
+                                                    UnixTime now) {
+  std::vector<model::ProductItem> items;
+  for (uint32_t code : ticket.products) {
+    LICET_ASSIGN_OR_RETURN(auto product, tx.GetProduct(ticket.firm_code, code));
+    if (!product) {
+      return Error(ErrorCode::kEntryNotFound, "product " + std::to_string(code) + " is gone");
+    }
+    LICET_ASSIGN_OR_RETURN(ProductTemplate t, catalog.OpenTemplate(*product));
+    LICET_ASSIGN_OR_RETURN(model::ProductItem item, Instantiate(t, now));
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
+struct IssueRequest {
+  const FirmKey* firm = nullptr;
+  const ContainerContext* ctx = nullptr;        // real, or made from the pinned keys (push)
+  uint64_t container_fuc = 0;                   // what the container holds (n)
+  const store::TicketRecord* ticket = nullptr;  // nullptr: send only what is pending
+  std::string reason;                           // "activation", "push"
+  std::string actor;
+  UnixTime now = 0;
+};
+
+// The common core of Activate and Push, inside the caller's transaction: spends, records,
+// and builds the update carrying the missed operations (n+1..m) and the new ones.
+Result<IssuedUpdate> IssueInTx(store::Tx& tx, const Catalog& catalog, const Vault& vault,
+                               const History& history, const IssueRequest& req) {
+  const std::string& serial = req.ctx->serial;
+  const uint32_t firm_code = req.firm->firm_code;
+  IssuedUpdate out;
+  out.serial = serial;
+  out.firm_code = firm_code;
+  std::vector<model::Operation> ops = OperationsAfter(history, req.container_fuc);
+  std::vector<model::Operation> fresh;
+
+  if (req.ticket != nullptr) {
+    const store::TicketRecord& t = *req.ticket;
+    out.products = t.products;
+    LICET_ASSIGN_OR_RETURN(auto existing, tx.GetActivation(t.code, serial));
+    if (existing) {
+      // Idempotent: nothing spent. A container that is up to date gets its own range again
+      // (an import skips it as already applied), so the response is always an update.
+      if (ops.empty()) {
+        for (const auto& op : history.ops) {
+          if (op.fuc >= existing->fuc_from && op.fuc <= existing->fuc_to) ops.push_back(op);
+        }
+      }
+      if (ops.empty()) {
+        return Error(ErrorCode::kInternal, "the history of this activation is not available");
+      }
+      LICET_RETURN_IF_ERROR(tx.AppendAudit(
+          MakeAudit(req.now, "ticket.reactivated", req.actor, firm_code, t.code, serial,
+                    {{"fuc_from", ops.front().fuc}, {"fuc_to", ops.back().fuc}})));
+    } else {
+      LICET_ASSIGN_OR_RETURN(std::set<uint32_t> held, ProductsAt(history, history.issued_fuc));
+      for (uint32_t p : t.products) {
+        if (held.count(p) > 0) {
+          return Error(ErrorCode::kAlreadyExists,
+                       "container " + serial + " already holds product " + std::to_string(p) +
+                           " of firm " + std::to_string(firm_code));
+        }
+      }
+      LICET_ASSIGN_OR_RETURN(auto items, TicketItems(tx, catalog, t, req.now));
+      LICET_ASSIGN_OR_RETURN(bool spent, tx.SpendActivation(t.code));
+      if (!spent) {
+        return Error(ErrorCode::kNoMoreLicenses,
+                     "ticket " + MaskTicketCode(t.code) + " has no activation left (" +
+                         std::to_string(t.rights.activations_allowed) + " allowed)");
+      }
+      out.new_activation = true;
+      uint64_t fuc = history.issued_fuc;
+      if (fuc == 0) {
+        fresh.push_back({++fuc, model::op::AddFirmItem{req.firm->name, req.firm->public_key}});
+      }
+      for (auto& item : items) {
+        uint32_t code = item.product_code;
+        fresh.push_back({++fuc, model::op::AddProduct{std::move(item)}});
+        LICET_RETURN_IF_ERROR(tx.InsertLicense(
+            {t.code, code, serial, firm_code, fuc, "activated", req.now, std::nullopt}));
+      }
+      LICET_ASSIGN_OR_RETURN(Bytes sealed, vault.SealOperations(serial, firm_code, fresh));
+      LICET_ASSIGN_OR_RETURN(bool advanced,
+                             tx.AdvanceIssuedFuc(serial, firm_code, history.issued_fuc, fuc));
+      if (!advanced) return Error(ErrorCode::kBusy, "another request issued for this container");
+      LICET_RETURN_IF_ERROR(tx.InsertRange({serial, firm_code, fresh.front().fuc, fuc,
+                                            std::move(sealed), req.reason, t.code, req.now}));
+      LICET_RETURN_IF_ERROR(
+          tx.InsertActivation({t.code, serial, firm_code, fresh.front().fuc, fuc, req.now}));
+      LICET_RETURN_IF_ERROR(tx.AppendAudit(MakeAudit(req.now, "ticket.activated", req.actor,
+                                                     firm_code, t.code, serial,
+                                                     {{"via", req.reason},
+                                                      {"fuc_from", fresh.front().fuc},
+                                                      {"fuc_to", fuc},
+                                                      {"products", t.products}})));
+      for (auto& op : fresh) ops.push_back(op);
+    }
+    LICET_ASSIGN_OR_RETURN(auto now_ticket, tx.GetTicket(t.code));
+    if (now_ticket) {
+      out.activations_left = now_ticket->rights.activations_allowed - now_ticket->activations_used;
+    }
+  }
+  if (ops.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "nothing to send: container " + serial +
+                                                  " has every update of firm " +
+                                                  std::to_string(firm_code));
+  }
+  if (ops.size() > model::kMaxOperations) {
+    return Error(ErrorCode::kInternal, "more than 10000 operations are pending");
+  }
+  out.fuc_from = ops.front().fuc;
+  out.fuc_to = ops.back().fuc;
+  LICET_ASSIGN_OR_RETURN(out.file, licet::engine::CreateUpdateFileFromOperations(
+                                       *req.firm, *req.ctx, std::move(ops), req.now));
+  return out;
+}
+
+Status CheckContainerType(const store::TicketRecord& t, const std::string& serial) {
+  if (t.rights.container_masks.empty()) return Status::Ok();
+  LICET_ASSIGN_OR_RETURN(auto parsed, licet::engine::ParseSerial(serial));
+  for (uint32_t m : t.rights.container_masks) {
+    if (m == parsed.first) return Status::Ok();
+  }
+  return Error(
+      ErrorCode::kPermissionDenied,
+      "this ticket may not be activated in a container of mask " + std::to_string(parsed.first));
+}
+
+Status CheckTicketUsable(const store::TicketRecord& t) {
+  if (t.state != "active") {
+    return Error(ErrorCode::kAccessDenied, "the ticket is " + t.state);
+  }
+  return Status::Ok();
+}
+
+// Turns a transaction outcome into the result: a committed flag becomes its refusal.
+template <typename T>
+Result<T> Unwrap(Result<std::variant<T, Flagged>> outcome) {
+  if (!outcome.ok()) return outcome.status();
+  if (auto* f = std::get_if<Flagged>(&*outcome)) return f->refusal;
+  return std::get<T>(std::move(*outcome));
+}
+
+}  // namespace
+
+Result<IssuedUpdate> LicenseEngine::Activate(std::string_view ticket_text, ByteSpan context_file,
+                                             const std::string& actor) {
+  LICET_ASSIGN_OR_RETURN(std::string code, ParseTicketCode(ticket_text));
+  LICET_ASSIGN_OR_RETURN(ContainerContext ctx, licet::engine::ReadContextFile(context_file));
+  if (ctx.kind != format::FileKind::kContext) {
+    return Error(ErrorCode::kWrongFileKind, "expected a context file, got a receipt");
+  }
+  const UnixTime now = clock_.Now();
+  using Outcome = std::variant<IssuedUpdate, Flagged>;
+  auto outcome =
+      store_.TransactResult<Outcome>(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Outcome> {
+        LICET_ASSIGN_OR_RETURN(auto ticket, tx.GetTicket(code));
+        if (!ticket) return Error(ErrorCode::kNotFound, "no such ticket");
+        LICET_RETURN_IF_ERROR(CheckTicketUsable(*ticket));
+        LICET_RETURN_IF_ERROR(CheckContainerType(*ticket, ctx.serial));
+        LICET_ASSIGN_OR_RETURN(FirmKey firm, OpenFirm(tx, vault_, ticket->firm_code));
+        LICET_ASSIGN_OR_RETURN(store::ContainerRecord container, PinKeys(tx, ctx, now));
+        LICET_RETURN_IF_ERROR(CheckContainerState(container));
+        LICET_ASSIGN_OR_RETURN(auto cf, tx.EnsureContainerFirm(ctx.serial, firm.firm_code));
+        LICET_ASSIGN_OR_RETURN(History history, LoadHistory(tx, vault_, cf));
+        FirmReport report = ReportOf(ctx, firm.firm_code);
+        LICET_ASSIGN_OR_RETURN(auto contradiction,
+                               FindContradiction(history, report, firm.public_key));
+        if (contradiction) {
+          json rep = {{"firms", json::array({ReportJson(firm.firm_code, report)})}};
+          LICET_RETURN_IF_ERROR(
+              FlagManipulation(tx, now, ctx.serial, *contradiction, rep, actor, firm.firm_code));
+          return Outcome(Flagged{ManipulationRefusal(ctx.serial, *contradiction)});
+        }
+        // The context shows what the container holds: everything up to its FUC arrived.
+        LICET_RETURN_IF_ERROR(tx.RaiseConfirmedFuc(ctx.serial, firm.firm_code, report.fuc));
+        LICET_RETURN_IF_ERROR(
+            tx.ConfirmLicenses(ctx.serial, firm.firm_code, report.fuc, now).status());
+        LICET_RETURN_IF_ERROR(tx.TouchContainer(ctx.serial, now));
+        IssueRequest req{&firm, &ctx, report.fuc, &*ticket, "activation", actor, now};
+        LICET_ASSIGN_OR_RETURN(IssuedUpdate issued, IssueInTx(tx, catalog_, vault_, history, req));
+        return Outcome(std::move(issued));
+      });
+  auto result = Unwrap<IssuedUpdate>(std::move(outcome));
+  if (!result.ok() && result.status().code() != ErrorCode::kNotFound &&
+      result.status().code() != ErrorCode::kBusy) {
+    // Refusals of a real ticket are license events too (and show attacks on it); failures
+    // to record them must not hide the refusal itself.
+    store_
+        .Transact(store::TxMode::kWrite,
+                  [&](store::Tx& tx) {
+                    return tx.AppendAudit(MakeAudit(
+                        now, "ticket.activation_refused", actor, std::nullopt, code, ctx.serial,
+                        {{"code", ErrorCodeName(result.status().code())},
+                         {"reason", result.status().message()}}));
+                  })
+        .IgnoreError();
+  }
+  return result;
+}
+
+Result<IssuedUpdate> LicenseEngine::Push(const std::string& serial, uint32_t firm_code,
+                                         const std::optional<std::string>& ticket_text,
+                                         const std::string& actor) {
+  std::optional<std::string> code;
+  if (ticket_text) {
+    LICET_ASSIGN_OR_RETURN(code, ParseTicketCode(*ticket_text));
+  }
+  const UnixTime now = clock_.Now();
+  return store_.TransactResult<IssuedUpdate>(
+      store::TxMode::kWrite, [&](store::Tx& tx) -> Result<IssuedUpdate> {
+        LICET_ASSIGN_OR_RETURN(auto container, tx.GetContainer(serial));
+        if (!container) {
+          return Error(ErrorCode::kContainerNotFound, "Central has never seen container " + serial +
+                                                          ": activate it once with a context");
+        }
+        LICET_RETURN_IF_ERROR(CheckContainerState(*container));
+        std::optional<store::TicketRecord> ticket;
+        if (code) {
+          LICET_ASSIGN_OR_RETURN(ticket, tx.GetTicket(*code));
+          if (!ticket) return Error(ErrorCode::kNotFound, "no such ticket");
+          if (ticket->firm_code != firm_code) {
+            return Error(ErrorCode::kInvalidArgument, "the ticket belongs to another firm");
+          }
+          LICET_RETURN_IF_ERROR(CheckTicketUsable(*ticket));
+          LICET_RETURN_IF_ERROR(CheckContainerType(*ticket, serial));
+        }
+        LICET_ASSIGN_OR_RETURN(FirmKey firm, OpenFirm(tx, vault_, firm_code));
+        LICET_ASSIGN_OR_RETURN(auto cf, tx.EnsureContainerFirm(serial, firm_code));
+        LICET_ASSIGN_OR_RETURN(History history, LoadHistory(tx, vault_, cf));
+        // The context the container would send if it were at its confirmed FUC.
+        ContainerContext ctx;
+        ctx.serial = serial;
+        ctx.enc_public_key = container->enc_public_key;
+        ctx.sig_public_key = container->sig_public_key;
+        licet::engine::ContextFirm cfirm;
+        cfirm.firm_code = firm_code;
+        cfirm.fuc = cf.confirmed_fuc;
+        if (cf.confirmed_fuc > 0) {
+          cfirm.name = firm.name;
+          cfirm.public_key = firm.public_key;
+        }
+        ctx.firms.push_back(std::move(cfirm));
+        IssueRequest req{&firm, &ctx, cf.confirmed_fuc, ticket ? &*ticket : nullptr, "push",
+                         actor, now};
+        LICET_ASSIGN_OR_RETURN(IssuedUpdate issued, IssueInTx(tx, catalog_, vault_, history, req));
+        if (!ticket) {
+          LICET_RETURN_IF_ERROR(tx.AppendAudit(
+              MakeAudit(now, "container.pushed", actor, firm_code, std::nullopt, serial,
+                        {{"fuc_from", issued.fuc_from}, {"fuc_to", issued.fuc_to}})));
+        }
+        return issued;
+      });
+}
+
+Result<ReceiptResult> LicenseEngine::AcceptReceipt(ByteSpan file, const std::string& actor) {
+  LICET_ASSIGN_OR_RETURN(ContainerContext ctx, licet::engine::ReadContextFile(file));
+  const UnixTime now = clock_.Now();
+  using Outcome = std::variant<ReceiptResult, Flagged>;
+  auto outcome =
+      store_.TransactResult<Outcome>(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Outcome> {
+        LICET_ASSIGN_OR_RETURN(auto container, tx.GetContainer(ctx.serial));
+        if (!container) {
+          return Error(ErrorCode::kContainerNotFound,
+                       "Central has issued nothing to container " + ctx.serial);
+        }
+        if (!crypto::ConstantTimeEqual(container->sig_public_key, ctx.sig_public_key) ||
+            !crypto::ConstantTimeEqual(container->enc_public_key, ctx.enc_public_key)) {
+          return Error(ErrorCode::kUntrustedSigner,
+                       "container " + ctx.serial + " is known with other keys");
+        }
+        LICET_RETURN_IF_ERROR(CheckContainerState(*container));
+        ReceiptResult out;
+        out.serial = ctx.serial;
+        for (const auto& f : ctx.firms) {
+          LICET_ASSIGN_OR_RETURN(auto firm, tx.GetFirm(f.firm_code));
+          if (!firm) continue;  // another vendor's firm, or one managed elsewhere
+          LICET_ASSIGN_OR_RETURN(auto cf, tx.EnsureContainerFirm(ctx.serial, f.firm_code));
+          LICET_ASSIGN_OR_RETURN(History history, LoadHistory(tx, vault_, cf));
+          FirmReport report = ReportOf(ctx, f.firm_code);
+          LICET_ASSIGN_OR_RETURN(auto contradiction,
+                                 FindContradiction(history, report, firm->public_key));
+          if (contradiction) {
+            json rep = {{"firms", json::array({ReportJson(f.firm_code, report)})}};
+            LICET_RETURN_IF_ERROR(
+                FlagManipulation(tx, now, ctx.serial, *contradiction, rep, actor, f.firm_code));
+            return Outcome(Flagged{ManipulationRefusal(ctx.serial, *contradiction)});
+          }
+          LICET_RETURN_IF_ERROR(tx.RaiseConfirmedFuc(ctx.serial, f.firm_code, report.fuc));
+          LICET_ASSIGN_OR_RETURN(int64_t n,
+                                 tx.ConfirmLicenses(ctx.serial, f.firm_code, report.fuc, now));
+          out.firms.push_back({f.firm_code, report.fuc, n});
+          LICET_RETURN_IF_ERROR(tx.AppendAudit(
+              MakeAudit(now, "container.receipt", actor, f.firm_code, std::nullopt, ctx.serial,
+                        {{"fuc", report.fuc}, {"licenses_confirmed", n}})));
+        }
+        LICET_RETURN_IF_ERROR(tx.TouchContainer(ctx.serial, now));
+        return Outcome(std::move(out));
+      });
+  return Unwrap<ReceiptResult>(std::move(outcome));
+}
+
+Status LicenseEngine::Decide(const std::string& serial, Decision decision, const std::string& note,
+                             const std::string& actor) {
+  const UnixTime now = clock_.Now();
+  return store_.Transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Status {
+    LICET_ASSIGN_OR_RETURN(auto container, tx.GetContainer(serial));
+    if (!container) return Error(ErrorCode::kContainerNotFound, "no container " + serial);
+    if (decision == Decision::kBlock) {
+      LICET_RETURN_IF_ERROR(tx.SetContainerState(serial, store::kContainerBlocked,
+                                                 note.empty() ? "blocked" : note,
+                                                 container->flagged_report));
+    } else {
+      if (container->state == store::kContainerManipulated) {
+        // Accept the flagged report as each firm's new baseline.
+        json report = json::parse(container->flagged_report, nullptr, false);
+        if (report.is_object() && report.contains("firms") && report["firms"].is_array()) {
+          for (const auto& f : report["firms"]) {
+            if (!f.is_object() || !f.value("firm_code", json()).is_number_unsigned() ||
+                !f.value("fuc", json()).is_number_unsigned() ||
+                !f.value("products", json()).is_array()) {
+              continue;
+            }
+            std::vector<uint32_t> products;
+            for (const auto& p : f["products"]) {
+              if (p.is_number_unsigned()) products.push_back(p.get<uint32_t>());
+            }
+            LICET_RETURN_IF_ERROR(tx.SetBaseline(serial, f["firm_code"].get<uint32_t>(),
+                                                 f["fuc"].get<uint64_t>(), products));
+          }
+        }
+      }
+      LICET_RETURN_IF_ERROR(tx.SetContainerState(serial, store::kContainerActive,
+                                                 note.empty() ? "released" : note, "{}"));
+    }
+    return tx.AppendAudit(
+        MakeAudit(now, "container.decision", actor, std::nullopt, std::nullopt, serial,
+                  {{"decision", decision == Decision::kBlock ? "block" : "release"},
+                   {"note", note},
+                   {"previous_state", container->state}}));
+  });
+}
+
+}  // namespace licet::central::engine

@@ -1,0 +1,168 @@
+// The Store: every query License Central makes, written once in portable SQL over a
+// Database (store/sql.h), so that SQLite and PostgreSQL share it. A backend only implements
+// Database and Connection.
+//
+// All reads and writes go through a transaction: Store::Transact runs a function with a Tx
+// and commits when it returns OK, rolls back otherwise, and retries the whole function when
+// the backend reports kBusy (a lost race). The function must therefore be safe to run more
+// than once: no side effects outside the Tx until it returns.
+#ifndef LICET_CENTRAL_STORE_STORE_H_
+#define LICET_CENTRAL_STORE_STORE_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "central/store/records.h"
+#include "central/store/sql.h"
+#include "common/status.h"
+
+namespace licet::central::store {
+
+// One open transaction. Lookups return nullopt when the row does not exist; inserts of a
+// key that exists return kAlreadyExists (decided by ON CONFLICT DO NOTHING, never by a
+// failing statement). Lists are in key order and start after `after` (exclusive), for
+// cursor pagination.
+class Tx {
+ public:
+  explicit Tx(Connection& conn) : conn_(conn) {}
+  Connection& connection() { return conn_; }
+
+  // ---- settings ----
+  Result<std::optional<std::string>> GetSetting(const std::string& name);
+  // Inserts unless present; returns the value now stored.
+  Result<std::string> PutSettingIfAbsent(const std::string& name, const std::string& value);
+
+  // ---- firms, API keys, products ----
+  Status InsertFirm(const FirmRecord& firm);
+  Result<std::optional<FirmRecord>> GetFirm(uint32_t firm_code);
+  // Firms with code > after, ascending; only `only_firm` when set.
+  Result<std::vector<FirmRecord>> ListFirms(uint32_t after, int limit,
+                                            std::optional<uint32_t> only_firm);
+
+  Status InsertApiKey(const ApiKeyRecord& key);
+  Result<std::optional<ApiKeyRecord>> FindApiKeyByHash(ByteSpan secret_hash);
+  Result<std::vector<ApiKeyRecord>> ListApiKeys();
+  // kNotFound when there is no such key; revoking twice keeps the first time.
+  Status RevokeApiKey(const std::string& id, UnixTime now);
+
+  Status InsertProduct(const ProductRecord& product);
+  Result<std::optional<ProductRecord>> GetProduct(uint32_t firm_code, uint32_t product_code);
+  Result<std::vector<ProductRecord>> ListProducts(uint32_t firm_code, uint32_t after, int limit);
+
+  // ---- orders, tickets, activations, licenses ----
+  Status InsertOrder(const OrderRecord& order);
+  Result<std::optional<OrderRecord>> GetOrder(const std::string& id);
+  Result<std::optional<OrderRecord>> GetOrderByRequestId(uint32_t firm_code,
+                                                         const std::string& request_id);
+  // Inserts the ticket and its ticket_products rows.
+  Status InsertTicket(const TicketRecord& ticket);
+  Result<std::optional<TicketRecord>> GetTicket(const std::string& code);
+  Result<std::vector<TicketRecord>> ListTicketsOfOrder(const std::string& order_id);
+  // The one statement that spends an activation:
+  //   UPDATE tickets SET activations_used = activations_used + 1
+  //   WHERE code = ? AND state = 'active' AND activations_used < activations_allowed
+  // Returns false when nothing is left (or the ticket is not active). Atomic on its own, so
+  // concurrent transactions, in this process or on other instances, never overspend.
+  Result<bool> SpendActivation(const std::string& code);
+
+  Result<std::optional<ActivationRecord>> GetActivation(const std::string& ticket_code,
+                                                        const std::string& serial);
+  Status InsertActivation(const ActivationRecord& activation);
+  Result<std::vector<ActivationRecord>> ListActivationsOfTicket(const std::string& ticket_code);
+
+  Status InsertLicense(const LicenseRecord& license);
+  Result<std::vector<LicenseRecord>> ListLicensesOfTicket(const std::string& ticket_code);
+  Result<std::vector<LicenseRecord>> ListLicensesOfContainer(const std::string& serial);
+  // Marks the container's licenses of the firm with fuc <= up_to confirmed; returns how many
+  // changed.
+  Result<int64_t> ConfirmLicenses(const std::string& serial, uint32_t firm_code, uint64_t up_to,
+                                  UnixTime now);
+
+  // ---- containers and their history ----
+  // Pins the keys at first sight: inserts the container unless the serial is known, then
+  // returns the stored record (whose keys the caller compares with what it was shown).
+  Result<ContainerRecord> PinContainer(const ContainerRecord& seen);
+  Result<std::optional<ContainerRecord>> GetContainer(const std::string& serial);
+  Status SetContainerState(const std::string& serial, const std::string& state,
+                           const std::string& reason, const std::string& report_json);
+  Status TouchContainer(const std::string& serial, UnixTime now);
+
+  // The (serial, firm) row, created with zeros when absent.
+  Result<ContainerFirmRecord> EnsureContainerFirm(const std::string& serial, uint32_t firm_code);
+  Result<std::optional<ContainerFirmRecord>> GetContainerFirm(const std::string& serial,
+                                                              uint32_t firm_code);
+  Result<std::vector<ContainerFirmRecord>> ListContainerFirms(const std::string& serial);
+  // Compare-and-set of the issued FUC: false when another transaction moved it first (the
+  // caller's view is stale; Transact's retry re-reads it).
+  Result<bool> AdvanceIssuedFuc(const std::string& serial, uint32_t firm_code, uint64_t expected,
+                                uint64_t new_fuc);
+  // Raises confirmed_fuc to `fuc` if it is lower.
+  Status RaiseConfirmedFuc(const std::string& serial, uint32_t firm_code, uint64_t fuc);
+  // Sets baseline (fuc, products) and raises issued_fuc to at least `fuc`.
+  Status SetBaseline(const std::string& serial, uint32_t firm_code, uint64_t fuc,
+                     const std::vector<uint32_t>& products);
+
+  Status InsertRange(const FucRangeRecord& range);
+  // Ranges of (serial, firm), ascending by fuc_from.
+  Result<std::vector<FucRangeRecord>> ListRanges(const std::string& serial, uint32_t firm_code);
+
+  // ---- audit, idempotency ----
+  Status AppendAudit(const AuditRecord& event);
+  // Events after (at, id), ascending; only those of `only_firm` when set.
+  Result<std::vector<AuditRecord>> ListAudit(UnixTime after_at, const std::string& after_id,
+                                             int limit, std::optional<uint32_t> only_firm);
+
+  Result<std::optional<IdempotencyRecord>> GetIdempotency(const std::string& api_key_id,
+                                                          const std::string& key);
+  // Stores the response unless one is stored (a concurrent twin won): kAlreadyExists then.
+  Status PutIdempotency(const IdempotencyRecord& record);
+
+  // SELECT 1: the database answers.
+  Status Ping();
+
+ private:
+  Result<std::vector<Row>> Query(std::string_view sql, std::vector<SqlValue> params);
+  Result<int64_t> Exec(std::string_view sql, std::vector<SqlValue> params);
+
+  Connection& conn_;
+};
+
+class Store {
+ public:
+  // `db` must outlive the Store.
+  explicit Store(Database& db) : db_(db) {}
+
+  // Runs `fn` in a transaction (see the file comment). Retries up to `max_attempts` times
+  // on kBusy with a short randomised backoff; returns fn's error otherwise. `fn` returns
+  // Status; use the Result overload below to carry a value out.
+  Status Transact(TxMode mode, const std::function<Status(Tx&)>& fn, int max_attempts = 8);
+
+  template <typename T>
+  Result<T> TransactResult(TxMode mode, const std::function<Result<T>(Tx&)>& fn) {
+    std::optional<T> out;
+    Status st = Transact(mode, [&](Tx& tx) -> Status {
+      out.reset();
+      auto r = fn(tx);
+      if (!r.ok()) return r.status();
+      out.emplace(std::move(r).value());
+      return Status::Ok();
+    });
+    if (!st.ok()) return st;
+    return std::move(*out);
+  }
+
+  Database& database() { return db_; }
+
+ private:
+  Database& db_;
+};
+
+// A new random identifier: `prefix` followed by 20 lower-case base32 characters (100 bits).
+std::string NewId(std::string_view prefix);
+
+}  // namespace licet::central::store
+
+#endif  // LICET_CENTRAL_STORE_STORE_H_
