@@ -16,7 +16,7 @@ packages=(
   pybind11-dev python3-dev python3
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  util-linux iproute2 procps jq
+  util-linux iproute2 procps jq curl
   python3-cbor2 python3-cryptography faketime
 )
 
