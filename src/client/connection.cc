@@ -187,6 +187,9 @@ Status Connection::Hello() {
   if (auto server = response.find("server"); server != response.end() && server->is_string()) {
     server_ = server->get<std::string>();
   }
+  if (auto home = response.find("home"); home != response.end() && home->is_string()) {
+    home_ = home->get<std::string>();
+  }
   return Status::Ok();
 }
 

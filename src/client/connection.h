@@ -66,6 +66,9 @@ class Connection {
   const std::string& socket_path() const { return socket_path_; }
   // licetd's name and version from hello ("licetd 0.1.0").
   const std::string& server() const { return server_; }
+  // The state dir licetd serves (empty if it did not say): the CLI uses licetd only for the
+  // state dir the user asked for.
+  const std::string& home() const { return home_; }
 
   // For the C API's fork handler only: in a freshly forked child (one thread, locks in an
   // unknown state), closes the child's copy of the socket without taking any lock, so the
@@ -86,6 +89,7 @@ class Connection {
   const std::string socket_path_;
   const ConnectionOptions options_;
   std::string server_;
+  std::string home_;
 
   std::atomic<bool> broken_{false};  // read without mu_ so usable() never waits on a call
   mutable std::mutex mu_;

@@ -120,6 +120,8 @@ json Dispatcher::Dispatch(ConnectionState& conn, Call& call, json& request, bool
       return Import(call, request, async);
     case Op::kCreateContainer:
       return CreateContainer(call, request, async);
+    case Op::kDescribe:
+      return Describe(call, request, async);
     case Op::kHello:
     case Op::kInvalid:
       break;
@@ -155,6 +157,7 @@ json Dispatcher::Hello(ConnectionState& conn, const Call& call, const json& requ
   json r = protocol::OkResponse(call.id);
   r["version"] = protocol::kProtocolVersion;
   r["server"] = "licetd " LICET_VERSION;
+  r["home"] = cache_->store().home();
   return r;
 }
 

@@ -108,6 +108,7 @@ class Dispatcher {
   Json Context(const Call& call, const Json& request);
   Json Import(const Call& call, Json& request, bool& async);
   Json CreateContainer(const Call& call, const Json& request, bool& async);
+  Json Describe(const Call& call, Json& request, bool& async);
 
   // Answers an async call: records its latency and hands the response to the sink.
   void Finish(const Call& call, Json response);

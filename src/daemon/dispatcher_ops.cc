@@ -4,6 +4,7 @@
 #include "crypto/crypto.h"
 #include "daemon/dispatcher.h"
 #include "daemon/request_fields.h"
+#include "engine/file_info.h"
 #include "engine/update_file.h"
 #include "model/checks.h"
 #include "protocol/protocol.h"
@@ -196,6 +197,28 @@ json Dispatcher::Crypt(const Call& call, json& request, bool& async) {
     Status done = RunCrypt(*shared_job, r);
     if (done.ok()) metrics_->CryptBytes(size);
     Finish(call, done.ok() ? std::move(r) : Fail(call, done));
+  });
+  return json();
+}
+
+// `licet info FILE` through licetd: an update is described with the operations it carries
+// when its container is here, which needs the container keys only licetd (root) can open.
+json Dispatcher::Describe(const Call& call, json& request, bool& async) {
+  auto file = TakeBinaryField(request, "file", 0);
+  if (!file.ok()) return Fail(call, file.status());
+  if (!*file) return Fail(call, Error(ErrorCode::kInvalidArgument, "field 'file' is missing"));
+  async = true;
+  auto bytes = std::make_shared<Bytes>(std::move(**file));
+  runner_([this, call, bytes] {
+    auto d = engine::DescribeFile(*bytes, &cache_->store());
+    if (!d.ok()) {
+      Finish(call, Fail(call, d.status()));
+      return;
+    }
+    json r = protocol::OkResponse(call.id);
+    r["text"] = d->text;
+    r["description"] = d->json;
+    Finish(call, std::move(r));
   });
   return json();
 }

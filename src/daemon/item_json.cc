@@ -1,7 +1,6 @@
 #include "daemon/item_json.h"
 
-#include "model/checks.h"
-#include "model/display.h"
+#include "engine/list_json.h"
 
 namespace licet::daemon {
 
@@ -28,28 +27,8 @@ json ItemMap(uint32_t firm_code, const model::ProductItem& item) {
 json ContainersJson(const std::vector<engine::CachedContainer>& containers, UnixTime now) {
   json out = json::array();
   for (const engine::CachedContainer& entry : containers) {
-    if (!entry.container) {
-      // One unreadable container must not hide the others (as `licet list`).
-      out.push_back({{"serial", entry.serial},
-                     {"error", entry.error.ToString()},
-                     {"error_code", ErrorCodeName(entry.error.code())}});
-      continue;
-    }
-    const engine::SoftContainer& c = *entry.container;
-    json state = model::ToDisplayJson(c.state);
-    for (size_t f = 0; f < c.state.firms.size(); ++f) {
-      for (size_t p = 0; p < c.state.firms[f].products.size(); ++p) {
-        Status st = model::CheckTimeLimits(c.state.firms[f].products[p], c.state, now);
-        state["firms"][f]["products"][p]["status"] = st.ok() ? "valid" : st.ToString();
-      }
-    }
-    Status clock = model::CheckClock(c.state, now);
-    out.push_back({{"serial", c.serial},
-                   {"type", "soft"},
-                   {"binding", {{"threshold", c.binding.threshold}, {"count", c.binding.count}}},
-                   {"created", FormatTime(c.created)},
-                   {"clock", clock.ok() ? "ok" : clock.ToString()},
-                   {"state", state}});
+    out.push_back(entry.container ? engine::ContainerDisplayJson(*entry.container, now)
+                                  : engine::UnreadableContainerJson(entry.serial, entry.error));
   }
   return out;
 }

@@ -7,7 +7,7 @@ namespace {
 
 constexpr const char* kOpNames[kOpCount] = {
     "hello",   "access", "release",          "info",   "units", "crypt", "list",
-    "context", "import", "create_container", "invalid"};
+    "context", "import", "create_container", "describe", "invalid"};
 
 void Line(std::string& out, const char* fmt, auto... args) {
   char buf[256];

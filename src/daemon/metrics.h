@@ -28,9 +28,10 @@ enum class Op : uint8_t {
   kContext,
   kImport,
   kCreateContainer,
+  kDescribe,
   kInvalid,  // unknown op or malformed request
 };
-inline constexpr size_t kOpCount = 11;
+inline constexpr size_t kOpCount = 12;
 const char* OpName(Op op);
 // The Op of an "op" text; kInvalid when unknown.
 Op ParseOp(std::string_view name);

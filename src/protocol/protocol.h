@@ -33,6 +33,7 @@ inline constexpr const char* kOpList = "list";            // {} -> {containers}
 inline constexpr const char* kOpContext = "context";      // {serial?, firm_code?, receipt?} -> {file}
 inline constexpr const char* kOpImport = "import";        // {file} -> {serial, report}
 inline constexpr const char* kOpCreateContainer = "create_container";  // {threshold?} -> {serial}
+inline constexpr const char* kOpDescribe = "describe";    // {file} -> {text, description}
 
 // Search order of an access (DESIGN §3), numbers as CodeMeter's.
 enum class Where : uint8_t { kLocal = 0, kLan = 1, kLocalLan = 2, kLanLocal = 3 };

@@ -1,5 +1,7 @@
 #include "tools/licet/cli.h"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <toml++/toml.h>
 #include <unistd.h>
 
@@ -7,8 +9,10 @@
 #include <iostream>
 #include <iterator>
 
+#include "client/connection.h"
 #include "common/env.h"
 #include "engine/paths.h"
+#include "protocol/protocol.h"
 
 namespace licet::cli {
 
@@ -86,8 +90,29 @@ Status LoadConfig(Globals& g) {
   } else if (explicit_path) {
     return Error(ErrorCode::kNotFound, "config file " + path + " does not exist");
   }
+  g.home_explicit = !g.home.empty();
   if (g.home.empty()) g.home = engine::DefaultHome();
   return Status::Ok();
+}
+
+namespace {
+std::string Canonical(const std::string& path) {
+  char resolved[PATH_MAX];
+  return ::realpath(path.c_str(), resolved) != nullptr ? std::string(resolved) : path;
+}
+}  // namespace
+
+std::unique_ptr<client::Connection> ConnectDaemon(const Globals& g) {
+  if (g.no_daemon) return nullptr;
+  const std::string path = g.socket.empty() ? protocol::DefaultSocketPath() : g.socket;
+  if (!Env::Default().FileExists(path)) return nullptr;
+  client::ConnectionOptions options;
+  options.timeout = std::chrono::seconds(60);  // imports fsync; a loaded machine is slow
+  auto conn = client::Connection::Open(path, options);
+  if (!conn.ok()) return nullptr;  // a stale socket: licetd is not running
+  // A state dir asked for by name that licetd does not serve is worked on directly.
+  if (g.home_explicit && Canonical((*conn)->home()) != Canonical(g.home)) return nullptr;
+  return std::move(conn).value();
 }
 
 }  // namespace licet::cli

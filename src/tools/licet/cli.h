@@ -12,6 +12,10 @@
 #include "common/bytes.h"
 #include "common/status.h"
 
+namespace licet::client {
+class Connection;
+}  // namespace licet::client
+
 namespace licet::cli {
 
 // Exit codes of `licet`, documented in its --help and docs/CLI.md.
@@ -22,6 +26,9 @@ inline constexpr int kExitUsage = 2;  // bad flags or arguments
 struct Globals {
   std::string home;         // --home, $LICET_HOME, config "home"
   std::string config_path;  // --config, $LICET_CONFIG
+  std::string socket;       // --socket, $LICET_SOCKET: licetd's local API
+  bool no_daemon = false;   // --no-daemon, $LICET_NO_DAEMON: work on the files even if licetd runs
+  bool home_explicit = false;  // the state dir was asked for (flag, environment or config)
   bool json = false;        // --json where a command supports it
 };
 
@@ -36,6 +43,11 @@ void RegisterImportCommand(CLI::App& app, Globals& g, Action* action);
 void RegisterInfoCommand(CLI::App& app, Globals& g, Action* action);
 void RegisterFirmCommands(CLI::App& app, Globals& g, Action* action);
 void RegisterUpdateCommands(CLI::App& app, Globals& g, Action* action);
+void RegisterAccessCommand(CLI::App& app, Globals& g, Action* action);
+
+// licetd, when it runs and serves the state dir asked for; nullptr otherwise, and the command
+// then works on the files, with their locks.
+std::unique_ptr<client::Connection> ConnectDaemon(const Globals& g);
 
 // Reads a file given on the command line ("-" = stdin), with a message naming it on error.
 Result<Bytes> ReadInput(const std::string& path);

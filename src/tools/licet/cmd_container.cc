@@ -1,8 +1,12 @@
 // licet container create | properties
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
+#include "client/connection.h"
 #include "container/fingerprint.h"
 #include "engine/container_store.h"
+#include "protocol/protocol.h"
 #include "tools/licet/cli.h"
 
 namespace licet::cli {
@@ -19,8 +23,15 @@ void RegisterContainerCommands(CLI::App& app, Globals& g, Action* action) {
       ->check(CLI::Range(0, 16));
   create->callback([&g, action, threshold] {
     *action = [&g, threshold]() -> Status {
-      engine::ContainerStore store(g.home);
-      LICET_ASSIGN_OR_RETURN(std::string serial, store.Create(*threshold));
+      std::string serial;
+      if (auto daemon = ConnectDaemon(g)) {
+        LICET_ASSIGN_OR_RETURN(nlohmann::json r,
+                               daemon->Call({{"op", protocol::kOpCreateContainer}, {"threshold", *threshold}}));
+        serial = r.value("serial", "");
+      } else {
+        engine::ContainerStore store(g.home);
+        LICET_ASSIGN_OR_RETURN(serial, store.Create(*threshold));
+      }
       std::printf("%s\n", serial.c_str());
       return Status::Ok();
     };

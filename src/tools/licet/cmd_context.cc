@@ -1,8 +1,12 @@
 // licet context | receipt: a signed file telling what a container holds.
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
+#include "client/connection.h"
 #include "engine/container_store.h"
 #include "engine/context_file.h"
+#include "protocol/protocol.h"
 #include "tools/licet/cli.h"
 
 namespace licet::cli {
@@ -20,14 +24,25 @@ Status MakeContext(const Globals& g, const ContextOptions& o, format::FileKind k
     LICET_ASSIGN_OR_RETURN(uint64_t code, ParseNumber(o.firm_code, 0xffffffff, "firm code"));
     firm = static_cast<uint32_t>(code);
   }
-  engine::ContainerStore store(g.home);
-  LICET_ASSIGN_OR_RETURN(std::string serial, store.ResolveSerial(o.serial));
-  LICET_ASSIGN_OR_RETURN(engine::SoftContainer c, store.Open(serial));
-  LICET_ASSIGN_OR_RETURN(Bytes file, engine::MakeContextFile(c, firm, kind, store.clock().Now()));
+  Bytes file;
+  if (auto daemon = ConnectDaemon(g)) {
+    nlohmann::json request = {{"op", protocol::kOpContext}, {"serial", o.serial},
+                              {"firm_code", firm.value_or(0)},
+                              {"receipt", kind == format::FileKind::kReceipt}};
+    LICET_ASSIGN_OR_RETURN(nlohmann::json r, daemon->Call(std::move(request)));
+    if (!r.contains("file") || !r["file"].is_binary()) {
+      return Error(ErrorCode::kProtocolError, "licetd answered without a file");
+    }
+    file = r["file"].get_binary();
+  } else {
+    engine::ContainerStore store(g.home);
+    LICET_ASSIGN_OR_RETURN(std::string serial, store.ResolveSerial(o.serial));
+    LICET_ASSIGN_OR_RETURN(engine::SoftContainer c, store.Open(serial));
+    LICET_ASSIGN_OR_RETURN(file, engine::MakeContextFile(c, firm, kind, store.clock().Now()));
+  }
   LICET_RETURN_IF_ERROR(WriteOutput(o.output, file));
   if (o.output != "-") {
-    std::fprintf(stderr, "wrote %s of container %s to %s\n", format::FileKindName(kind),
-                 serial.c_str(), o.output.c_str());
+    std::fprintf(stderr, "wrote %s to %s\n", format::FileKindName(kind), o.output.c_str());
   }
   return Status::Ok();
 }

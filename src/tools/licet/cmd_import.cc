@@ -2,21 +2,49 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "client/connection.h"
 #include "engine/container_store.h"
 #include "engine/update_file.h"
+#include "protocol/protocol.h"
 #include "tools/licet/cli.h"
 
 namespace licet::cli {
 namespace {
 
+using nlohmann::json;
+
+// licetd imports (and reloads its copy) when it runs; otherwise the files are updated under
+// their locks.
+Result<engine::ImportResult> ImportThroughDaemonOrFiles(const Globals& g, const Bytes& file) {
+  auto daemon = ConnectDaemon(g);
+  if (!daemon) {
+    engine::ContainerStore store(g.home);
+    return engine::ImportUpdate(store, file);
+  }
+  LICET_ASSIGN_OR_RETURN(json r, daemon->Call({{"op", protocol::kOpImport}, {"file", json::binary(file)}}));
+  engine::ImportResult result;
+  try {
+    result.serial = r.at("serial").get<std::string>();
+    model::ApplyReport& rep = result.report;
+    rep.firm_code = r.at("firm_code").get<uint32_t>();
+    rep.fuc_before = r.at("fuc_before").get<uint64_t>();
+    rep.fuc_after = r.at("fuc_after").get<uint64_t>();
+    rep.applied = r.at("applied").get<int>();
+    rep.skipped = r.at("skipped").get<int>();
+    rep.changes = r.at("changes").get<std::vector<std::string>>();
+  } catch (const json::exception& e) {
+    return Error(ErrorCode::kProtocolError, std::string("licetd's import answer: ") + e.what());
+  }
+  return result;
+}
+
 Status Import(const Globals& g, const std::string& path) {
   LICET_ASSIGN_OR_RETURN(Bytes file, ReadInput(path));
-  engine::ContainerStore store(g.home);
-  auto result = engine::ImportUpdate(store, file);
+  auto result = ImportThroughDaemonOrFiles(g, file);
   if (!result.ok()) return result.status().WithContext("cannot import " + path);
   const model::ApplyReport& r = result->report;
   if (g.json) {
-    nlohmann::json j = {{"serial", result->serial},   {"firm_code", r.firm_code},
+    json j = {{"serial", result->serial},   {"firm_code", r.firm_code},
                         {"fuc_before", r.fuc_before}, {"fuc_after", r.fuc_after},
                         {"applied", r.applied},       {"skipped", r.skipped},
                         {"already_applied", r.already_applied()}, {"changes", r.changes}};

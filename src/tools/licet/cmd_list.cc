@@ -1,11 +1,11 @@
-// licet list [--json]: containers, firm items, product items with all their options.
+// licet list [--json]: containers, firm items, product items with all their options, through
+// licetd when it runs, else from the files.
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "container/fingerprint.h"
+#include "client/connection.h"
 #include "engine/container_store.h"
-#include "model/checks.h"
-#include "model/display.h"
+#include "engine/list_json.h"
 #include "tools/licet/cli.h"
 
 namespace licet::cli {
@@ -23,69 +23,79 @@ std::string Scalar(const json& v) {
   return v.dump();
 }
 
-// "valid", or why an access would be refused now (expired, not yet active, clock set back...).
-std::string ItemStatus(const model::ProductItem& item, const model::ContainerState& state, UnixTime now) {
-  Status st = model::CheckTimeLimits(item, state, now);
-  return st.ok() ? "valid" : st.ToString();
+// "product 201010 'Sample App' (features 0x3, 100 units, expires ...)" from the display form.
+std::string ProductHeadline(const json& p) {
+  std::string line = "product " + Scalar(p.value("product_code", json()));
+  if (p.contains("text")) line += " '" + Scalar(p["text"]) + "'";
+  std::string details = "features " + Scalar(p.value("feature_map_hex", json("0x0")));
+  if (p.contains("unit_counter")) details += ", " + Scalar(p["unit_counter"]) + " units";
+  if (p.contains("expiration")) details += ", expires " + Scalar(p["expiration"]);
+  return line + " (" + details + ")";
 }
 
-void PrintProduct(const model::ProductItem& item, const std::string& status) {
-  std::printf("    %s\n", model::DescribeProductItem(item).c_str());
-  std::printf("      %-18s %s\n", "status", status.c_str());
-  json display = model::ToDisplayJson(item);
-  for (const auto& [key, value] : display.items()) {
-    if (key == "product_code" || key == "feature_map_hex" || key == "modules") continue;
-    std::printf("      %-18s %s\n", key.c_str(), Scalar(value).c_str());
+void PrintText(const json& containers, const std::string& home) {
+  if (containers.empty()) {
+    std::printf("no containers in %s (create one with 'licet container create')\n", home.c_str());
+    return;
   }
-  for (const auto& module : item.modules) {
-    std::printf("      %s\n", model::DescribeModuleItem(module).c_str());
+  for (const json& c : containers) {
+    const std::string serial = Scalar(c.value("serial", json("?")));
+    if (c.contains("error")) {
+      std::printf("container %s: %s\n", serial.c_str(), Scalar(c["error"]).c_str());
+      continue;
+    }
+    std::printf("container %s (%s, device-bound: %s of %s properties)\n", serial.c_str(),
+                Scalar(c.value("type", json("soft"))).c_str(),
+                Scalar(c["binding"].value("threshold", json(0))).c_str(),
+                Scalar(c["binding"].value("count", json(0))).c_str());
+    if (c.value("clock", "ok") != "ok") std::printf("  warning: %s\n", Scalar(c["clock"]).c_str());
+    const json& firms = c["state"].value("firms", json::array());
+    if (firms.empty()) std::printf("  no licenses yet\n");
+    for (const json& f : firms) {
+      std::printf("  firm %s '%s' FUC %s\n", Scalar(f.value("firm_code", json())).c_str(),
+                  Scalar(f.value("name", json(""))).c_str(), Scalar(f.value("fuc", json(0))).c_str());
+      for (const json& p : f.value("products", json::array())) {
+        std::printf("    %s\n", ProductHeadline(p).c_str());
+        for (const auto& [key, value] : p.items()) {
+          if (key == "product_code" || key == "feature_map_hex" || key == "modules") continue;
+          std::printf("      %-18s %s\n", key.c_str(), Scalar(value).c_str());
+        }
+        for (const json& m : p.value("modules", json::array())) {
+          std::printf("      module %s\n", Scalar(m).c_str());
+        }
+      }
+    }
   }
+}
+
+Result<json> ListFromFiles(const Globals& g) {
+  engine::ContainerStore store(g.home);
+  LICET_ASSIGN_OR_RETURN(std::vector<std::string> serials, store.ListSerials());
+  json containers = json::array();
+  for (const std::string& serial : serials) {
+    auto c = store.Open(serial);
+    containers.push_back(c.ok() ? engine::ContainerDisplayJson(*c, store.clock().Now())
+                                : engine::UnreadableContainerJson(serial, c.status()));
+  }
+  return containers;
 }
 
 Status ListContainers(const Globals& g) {
-  engine::ContainerStore store(g.home);
-  LICET_ASSIGN_OR_RETURN(std::vector<std::string> serials, store.ListSerials());
-  json out = {{"home", g.home}, {"containers", json::array()}};
-  if (serials.empty() && !g.json) {
-    std::printf("no containers in %s (create one with 'licet container create')\n", g.home.c_str());
-    return Status::Ok();
+  json containers;
+  std::string source = "files";
+  if (auto daemon = ConnectDaemon(g)) {
+    LICET_ASSIGN_OR_RETURN(json r, daemon->Call({{"op", "list"}}));
+    containers = r.value("containers", json::array());
+    source = "licetd";
+  } else {
+    LICET_ASSIGN_OR_RETURN(containers, ListFromFiles(g));
   }
-  for (const std::string& serial : serials) {
-    auto c = store.Open(serial);
-    if (!c.ok()) {
-      // One unreadable container must not hide the others.
-      out["containers"].push_back({{"serial", serial}, {"error", c.status().ToString()},
-                                   {"error_code", ErrorCodeName(c.status().code())}});
-      if (!g.json) std::printf("container %s: %s\n", serial.c_str(), c.status().ToString().c_str());
-      continue;
-    }
-    UnixTime now = store.clock().Now();
-    json state = model::ToDisplayJson(c->state);
-    for (size_t f = 0; f < c->state.firms.size(); ++f) {
-      for (size_t p = 0; p < c->state.firms[f].products.size(); ++p) {
-        state["firms"][f]["products"][p]["status"] = ItemStatus(c->state.firms[f].products[p], c->state, now);
-      }
-    }
-    Status clock = model::CheckClock(c->state, now);
-    json entry = {{"serial", serial},
-                  {"type", "soft"},
-                  {"binding", {{"threshold", c->binding.threshold}, {"count", c->binding.count}}},
-                  {"created", FormatTime(c->created)},
-                  {"clock", clock.ok() ? "ok" : clock.ToString()},
-                  {"state", state}};
-    out["containers"].push_back(entry);
-    if (g.json) continue;
-    std::printf("container %s (soft, device-bound: %d of %d properties)\n", serial.c_str(),
-                c->binding.threshold, c->binding.count);
-    if (!clock.ok()) std::printf("  warning: %s\n", clock.ToString().c_str());
-    if (c->state.firms.empty()) std::printf("  no licenses yet\n");
-    for (const auto& firm : c->state.firms) {
-      std::printf("  firm %u '%s' FUC %llu\n", firm.firm_code, firm.name.c_str(),
-                  static_cast<unsigned long long>(firm.fuc));
-      for (const auto& item : firm.products) PrintProduct(item, ItemStatus(item, c->state, now));
-    }
+  if (g.json) {
+    json out = {{"home", g.home}, {"source", source}, {"containers", containers}};
+    std::printf("%s\n", out.dump(2).c_str());
+  } else {
+    PrintText(containers, g.home);
   }
-  if (g.json) std::printf("%s\n", out.dump(2).c_str());
   return Status::Ok();
 }
 

@@ -30,6 +30,10 @@ int main(int argc, char** argv) {
   app.add_option("--home", globals.home, "state dir (default $LICET_HOME, /var/lib/licet for root)")
       ->envname("LICET_HOME");
   app.add_option("--config", globals.config_path, "config file (TOML)")->envname("LICET_CONFIG");
+  app.add_option("--socket", globals.socket, "licetd's socket (default /run/licet/licetd.sock for root)")
+      ->envname("LICET_SOCKET");
+  app.add_flag("--no-daemon", globals.no_daemon, "work on the container files even if licetd runs")
+      ->envname("LICET_NO_DAEMON");
 
   cli::Action action;
   cli::RegisterContainerCommands(app, globals, &action);
@@ -39,6 +43,7 @@ int main(int argc, char** argv) {
   cli::RegisterInfoCommand(app, globals, &action);
   cli::RegisterFirmCommands(app, globals, &action);
   cli::RegisterUpdateCommands(app, globals, &action);
+  cli::RegisterAccessCommand(app, globals, &action);
 
   try {
     app.parse(argc, argv);
