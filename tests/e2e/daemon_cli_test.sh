@@ -9,7 +9,7 @@ export LICET_SOCKET="$WORK/run/licetd.sock"
 "$LICET_BIN_DIR/licetd" --foreground --config /dev/null --home "$LICET_HOME" \
   --socket "$LICET_SOCKET" --admin-listen 127.0.0.1:0 --log-level warn > "$WORK/licetd.out" 2>&1 &
 licetd_pid=$!
-trap 'kill $licetd_pid 2>/dev/null; wait $licetd_pid 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill $licetd_pid 2>/dev/null || true; wait $licetd_pid 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 100); do grep -q "licetd ready" "$WORK/licetd.out" && break; sleep 0.1; done
 grep -q "licetd ready" "$WORK/licetd.out" || fail "licetd did not start: $(cat "$WORK/licetd.out")"
 
