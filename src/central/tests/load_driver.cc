@@ -1,5 +1,7 @@
 #include "central/tests/load_driver.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <atomic>
 #include <charconv>
@@ -181,6 +183,12 @@ LoadReport LoadDriver::Run() {
   int ready = 0;
   bool go = false;
   const int threads = std::min<int>(options_.concurrency, static_cast<int>(n));
+  std::atomic<int64_t> client_cpu_ns{0};
+  auto thread_cpu_ns = [] {
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+  };
   auto worker = [&] {
     {
       std::unique_lock lock(mu);
@@ -188,6 +196,7 @@ LoadReport LoadDriver::Run() {
       cv.notify_all();
       cv.wait(lock, [&] { return go; });
     }
+    const int64_t cpu_start = thread_cpu_ns();
     for (size_t i = next++; i < n; i = next++) {
       const Machine& m = *machines_[i];
       Outcome& o = report.outcomes[i];
@@ -217,6 +226,7 @@ LoadReport LoadDriver::Run() {
         o.code = ProblemCode(res->body);
       }
     }
+    client_cpu_ns += thread_cpu_ns() - cpu_start;
   };
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
@@ -231,6 +241,7 @@ LoadReport LoadDriver::Run() {
   for (auto& t : pool) t.join();
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.client_cpu_seconds = static_cast<double>(client_cpu_ns.load()) / 1e9;
 
   std::optional<engine::ContainerStore> store;
   if (!options_.home.empty()) store.emplace(options_.home);

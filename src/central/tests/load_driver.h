@@ -58,6 +58,7 @@ struct Outcome {
 struct LoadReport {
   std::vector<Outcome> outcomes;
   double seconds = 0;  // wall time of the request phase (preparation excluded)
+  double client_cpu_seconds = 0;  // CPU of the client threads in that phase (all of them)
   int answered_ok = 0;      // 200
   int new_activations = 0;  // 200 with Licet-New-Activation: true
   int unanswered = 0;

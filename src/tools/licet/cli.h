@@ -44,6 +44,7 @@ void RegisterInfoCommand(CLI::App& app, Globals& g, Action* action);
 void RegisterFirmCommands(CLI::App& app, Globals& g, Action* action);
 void RegisterUpdateCommands(CLI::App& app, Globals& g, Action* action);
 void RegisterAccessCommand(CLI::App& app, Globals& g, Action* action);
+void RegisterActivateCommand(CLI::App& app, Globals& g, Action* action);
 
 // licetd, when it runs and serves the state dir asked for; nullptr otherwise, and the command
 // then works on the files, with their locks.

@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   cli::RegisterFirmCommands(app, globals, &action);
   cli::RegisterUpdateCommands(app, globals, &action);
   cli::RegisterAccessCommand(app, globals, &action);
+  cli::RegisterActivateCommand(app, globals, &action);
 
   try {
     app.parse(argc, argv);

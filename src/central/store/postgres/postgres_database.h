@@ -10,9 +10,10 @@
 // parameters, never spliced into the text.
 //
 // Error codes follow store/sql.h: SQLSTATE 23505 -> kAlreadyExists; 40001, 40P01, 55P03 ->
-// kBusy (Store::Transact retries the transaction); class 08, 53 and 57P0x (connection lost,
-// server shutting down or full) and 57014 (statement timeout) -> kUnavailable; other class
-// 23 (constraints) and class 22 (bad data) -> kInvalidArgument; anything else -> kInternal.
+// kBusy (Store::Transact retries the transaction); class 08 but 08P01, class 53 and 57P0x
+// (connection lost, server shutting down or full) and 57014 (statement timeout) ->
+// kUnavailable; other class 23 (constraints) and class 22 (bad data) -> kInvalidArgument;
+// anything else (08P01, a protocol violation, included: a bug) -> kInternal.
 //
 // Broken connections are reset the next time they are used: by Acquire, and by Begin,
 // which reconnects and retries once when the connection turns out to be dead (BEGIN has no
