@@ -11,7 +11,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 deps=$(ldd "$so")
 if grep -Eq 'libcrypto|libssl' <<<"$deps"; then fail "$so links OpenSSL:
 $deps"; fi
-if nm -D --undefined-only "$so" | grep -Eq ' (EVP_|OPENSSL_|CRYPTO_|SSL_)'; then
+if nm -D --undefined-only "$so" | grep -E ' (EVP_|OPENSSL_|CRYPTO_|SSL_)' >/dev/null; then
   fail "$so references OpenSSL symbols"
 fi
 
@@ -38,7 +38,7 @@ $(head -20 <<<"$unexpected")"
 internal=$(nm --defined-only -g -C "$archive" 2>/dev/null | grep -v ' u ' | grep -E ' (licet::|nlohmann::)' || true)
 [[ -z "$internal" ]] || fail "$archive exposes internals:
 $(head -20 <<<"$internal")"
-if nm --undefined-only "$archive" 2>/dev/null | grep -Eq ' (EVP_|OPENSSL_|CRYPTO_|SSL_)'; then
+if nm --undefined-only "$archive" 2>/dev/null | grep -E ' (EVP_|OPENSSL_|CRYPTO_|SSL_)' >/dev/null; then
   fail "$archive references OpenSSL symbols"
 fi
 echo "liblicet: no OpenSSL, SONAME $soname, exports $(wc -l <<<"$exported") licet_* symbols"

@@ -23,15 +23,16 @@ for f in liblicet.so liblicet.a pkgconfig/licet.pc cmake/licet/licetConfig.cmake
 done
 [[ -z $(find "$prefix" -name 'licet' -type f -perm -u+x) ]] || fail "the client component installed the CLI"
 
-# The CMake package.
+# The CMake package. (grep without -q after a pipe: with pipefail, -q can end the pipe early
+# and fail the test through the writer's SIGPIPE.)
 cmake -S "$here/consumer" -B "$work/build" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >"$work/cmake.log" 2>&1 ||
   fail "configuring the consumer: $(cat "$work/cmake.log")"
 cmake --build "$work/build" >"$work/build.log" 2>&1 || fail "building the consumer: $(cat "$work/build.log")"
 for exe in consumer_c consumer_static consumer_cpp; do
   "$work/build/$exe" >/dev/null || fail "$exe failed"
 done
-ldd "$work/build/consumer_c" | grep -q "$libdir/liblicet.so.0" || fail "consumer_c does not use the installed liblicet"
-if ldd "$work/build/consumer_static" | grep -q liblicet; then fail "consumer_static links liblicet.so"; fi
+ldd "$work/build/consumer_c" | grep -F "$libdir/liblicet.so.0" >/dev/null || fail "consumer_c does not use the installed liblicet"
+if ldd "$work/build/consumer_static" | grep liblicet >/dev/null; then fail "consumer_static links liblicet.so"; fi
 
 # The version file refuses another major version.
 mkdir -p "$work/v2"
@@ -47,7 +48,7 @@ export PKG_CONFIG_PATH="$libdir/pkgconfig"
 # shellcheck disable=SC2046
 cc -o "$work/pc_consumer" "$here/consumer/main.c" $(pkg-config --cflags --libs licet) || fail "cc with pkg-config"
 LD_LIBRARY_PATH="$libdir" "$work/pc_consumer" >/dev/null || fail "pkg-config consumer failed"
-pkg-config --static --libs licet | grep -q -- -lstdc++ || fail "licet.pc lacks the C++ runtime in Libs.private"
+pkg-config --static --libs licet | grep -- -lstdc++ >/dev/null || fail "licet.pc lacks the C++ runtime in Libs.private"
 # shellcheck disable=SC2046
 cc -o "$work/pc_static" "$here/consumer/main.c" $(pkg-config --cflags licet) "$libdir/liblicet.a" \
   $(pkg-config --libs-only-l --static licet | sed 's/-llicet//') || fail "cc with liblicet.a"

@@ -179,7 +179,7 @@ if [[ -x $LICET_BIN_DIR/licetd && -x $LICET_BIN_DIR/licet-example-c ]]; then
   [[ -S $LICET_SOCKET ]] || fail "licetd did not start: $(cat "$C/licetd.log")"
   expect_ok "$LICET_BIN_DIR/licet-example-c" 6000010 201010
   expect_contains "$OUT" "Sample App"
-  if "$LICET" --help 2>/dev/null | grep -qE '^ +access +'; then
+  if "$LICET" --help 2>/dev/null | grep -E '^ +access +' >/dev/null; then
     expect_ok "$LICET" access --firm-code 6000010 --product-code 201010
   fi
   # Not licensed here: refused.
