@@ -157,7 +157,7 @@ Result<std::unique_ptr<CentralFixture>> CentralFixture::Create(const CentralSetu
     }
   }
   f->db_ = std::make_unique<TimingDatabase>(std::move(db), setup.serialize_writes);
-  f->store_ = std::make_unique<store::Store>(*f->db_);
+  f->store_ = std::make_unique<store::Store>(*f->db_, setup.write_mode);
   SecretBytes kek(crypto::RandomBytes(32));
   LICET_ASSIGN_OR_RETURN(auto vault, central::engine::Vault::FromKey(kek));
   f->vault_ = std::make_unique<central::engine::Vault>(std::move(vault));

@@ -72,6 +72,9 @@ struct CentralSetup {
   // "SET synchronous_commit = off": the benchmark's what-if variants. Empty: as shipped.
   std::string session_sql;
   bool serialize_writes = false;  // see TimingDatabase
+  // kAuto is what licet-central does (group commit on SQLite); kEach is the what-if of one
+  // transaction (and fsync) per activation.
+  central::store::WriteMode write_mode = central::store::WriteMode::kAuto;
 };
 
 class CentralFixture {

@@ -119,6 +119,36 @@ Status RegisterCose(RatioReport& report, const OpensslBaseline& base) {
   return Status::Ok();
 }
 
+// Ed25519 signatures of a short message: the one-shot crypto::Ed25519Sign (imports the
+// seed each call) against the prepared crypto::Ed25519Signer that Central keeps per firm.
+Status RegisterSigner(RatioReport& report, const OpensslBaseline& base) {
+  const Baseline sign{"openssl ed25519 sign", "", base.ed25519_sign_per_s};
+  struct Keys {
+    Bytes message = crypto::RandomBytes(32);
+    crypto::KeyPair pair;
+    std::unique_ptr<crypto::Ed25519Signer> signer;
+  };
+  auto keys = std::make_shared<Keys>();
+  LICET_ASSIGN_OR_RETURN(keys->pair, crypto::Ed25519Generate());
+  LICET_ASSIGN_OR_RETURN(auto signer, crypto::Ed25519Signer::Create(keys->pair.private_key));
+  keys->signer = std::make_unique<crypto::Ed25519Signer>(std::move(signer));
+  report.Add("ed25519_sign_oneshot", {sign}, [keys](benchmark::State& state) {
+    for (auto _ : state) {
+      auto sig = crypto::Ed25519Sign(keys->pair.private_key, keys->message);
+      if (!Check(state, sig)) break;
+      benchmark::DoNotOptimize(sig);
+    }
+  });
+  report.Add("ed25519_signer_sign", {sign}, [keys](benchmark::State& state) {
+    for (auto _ : state) {
+      auto sig = keys->signer->Sign(keys->message);
+      if (!Check(state, sig)) break;
+      benchmark::DoNotOptimize(sig);
+    }
+  });
+  return Status::Ok();
+}
+
 void RegisterUpdate(RatioReport& report, CoreFixture& f, const OpensslBaseline& base) {
   const Baseline sign{"openssl ed25519 sign", "", base.ed25519_sign_per_s};
   const Baseline verify{"openssl ed25519 verify", "", base.ed25519_verify_per_s};
@@ -255,6 +285,10 @@ int Main(int argc, char** argv) {
   RatioReport report;
   if (Status st = RegisterCose(report, *baseline); !st.ok()) {
     std::cerr << "core_bench: cannot prepare the COSE cases: " << st.ToString() << "\n";
+    return 1;
+  }
+  if (Status st = RegisterSigner(report, *baseline); !st.ok()) {
+    std::cerr << "core_bench: cannot prepare the signer cases: " << st.ToString() << "\n";
     return 1;
   }
   RegisterUpdate(report, f, *baseline);

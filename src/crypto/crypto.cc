@@ -1,12 +1,16 @@
 #include "crypto/crypto.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <cstdlib>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 namespace licet::crypto {
 namespace {
@@ -27,6 +31,32 @@ using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
 using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
 using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
+
+struct KdfCtxDeleter {
+  void operator()(EVP_KDF_CTX* p) const { EVP_KDF_CTX_free(p); }
+};
+using KdfCtxPtr = std::unique_ptr<EVP_KDF_CTX, KdfCtxDeleter>;
+
+// OpenSSL 3 looks an algorithm up by name, under a lock, every time one is named through
+// the legacy routes (EVP_aes_256_gcm(), EVP_sha256(), EVP_PKEY_HKDF); Central makes several
+// such calls per activation from several threads. These are fetched once, for the life of
+// the process. A null member means the fetch failed: the calls using it report an error.
+struct Fetched {
+  EVP_CIPHER* aes_256_gcm = nullptr;
+  EVP_MD* sha256 = nullptr;
+  EVP_KDF* hkdf = nullptr;  // 4.5 µs a derivation instead of 12 through EVP_PKEY_HKDF
+};
+
+const Fetched& Algorithms() {
+  static const Fetched fetched = [] {
+    Fetched f;
+    f.aes_256_gcm = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+    f.sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    f.hkdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
+    return f;
+  }();
+  return fetched;
+}
 
 Status OpenSslError(const char* what) {
   return Error(ErrorCode::kCryptoError, std::string("OpenSSL: ") + what + " failed");
@@ -79,8 +109,9 @@ Result<Bytes> PublicFromPrivate(int type, const SecretBytes& private_key) {
 Status GcmInit(EVP_CIPHER_CTX* ctx, bool encrypt, ByteSpan key, ByteSpan nonce, ByteSpan aad) {
   LICET_RETURN_IF_ERROR(CheckSize(key, kKeySize, "AES-256-GCM key"));
   LICET_RETURN_IF_ERROR(CheckSize(nonce, kNonceSize, "AES-GCM nonce"));
-  if (EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), nullptr, key.data(), nonce.data(),
-                        encrypt ? 1 : 0) != 1) {
+  const EVP_CIPHER* cipher = Algorithms().aes_256_gcm;
+  if (cipher == nullptr ||
+      EVP_CipherInit_ex(ctx, cipher, nullptr, key.data(), nonce.data(), encrypt ? 1 : 0) != 1) {
     return OpenSslError("AES-GCM init");
   }
   int len = 0;
@@ -134,7 +165,8 @@ uint64_t RandomUniform(uint64_t bound) {
 Hash Sha256(ByteSpan data) {
   Hash out{};
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1) {
+  const EVP_MD* md = Algorithms().sha256;
+  if (md == nullptr || EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1) {
     std::abort();
   }
   return out;
@@ -161,6 +193,67 @@ Result<Bytes> Ed25519Sign(const SecretBytes& private_key, ByteSpan message) {
       EVP_DigestSign(ctx.get(), sig.data(), &sig_len, message.data(), message.size()) != 1) {
     return OpenSslError("Ed25519 sign");
   }
+  return sig;
+}
+
+struct Ed25519Signer::State {
+  PkeyPtr key;
+  Bytes public_key;
+  // Signing contexts initialised with `key`, idle. A context signs one message at a time;
+  // concurrent Sign calls each take one (or make one when none is idle).
+  mutable std::mutex mu;
+  mutable std::vector<MdCtxPtr> idle;
+};
+
+Ed25519Signer::Ed25519Signer(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Ed25519Signer::Ed25519Signer(Ed25519Signer&&) noexcept = default;
+Ed25519Signer& Ed25519Signer::operator=(Ed25519Signer&&) noexcept = default;
+Ed25519Signer::~Ed25519Signer() = default;
+
+Result<Ed25519Signer> Ed25519Signer::Create(const SecretBytes& private_key) {
+  auto state = std::make_unique<State>();
+  LICET_ASSIGN_OR_RETURN(state->key, PrivateKey(EVP_PKEY_ED25519, private_key));
+  state->public_key.resize(kKeySize);
+  size_t len = kKeySize;
+  if (EVP_PKEY_get_raw_public_key(state->key.get(), state->public_key.data(), &len) <= 0 ||
+      len != kKeySize) {
+    return OpenSslError("Ed25519 public key export");
+  }
+  return Ed25519Signer(std::move(state));
+}
+
+const Bytes& Ed25519Signer::public_key() const { return state_->public_key; }
+
+Result<Bytes> Ed25519Signer::Sign(ByteSpan message) const {
+  MdCtxPtr ctx;
+  {
+    std::lock_guard g(state_->mu);
+    if (!state_->idle.empty()) {
+      ctx = std::move(state_->idle.back());
+      state_->idle.pop_back();
+    }
+  }
+  if (!ctx) {
+    ctx.reset(EVP_MD_CTX_new());
+    if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, state_->key.get()) != 1) {
+      return OpenSslError("Ed25519 sign init");
+    }
+  }
+  Bytes sig(kSignatureSize);
+  size_t sig_len = sig.size();
+  // EdDSA signs in one shot, so an initialised context signs message after message (as
+  // `openssl speed` does). Should an OpenSSL release refuse a second use, initialise again.
+  if (EVP_DigestSign(ctx.get(), sig.data(), &sig_len, message.data(), message.size()) != 1) {
+    sig_len = sig.size();
+    if (EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, state_->key.get()) != 1 ||
+        EVP_DigestSign(ctx.get(), sig.data(), &sig_len, message.data(), message.size()) != 1) {
+      return OpenSslError("Ed25519 sign");
+    }
+  }
+  if (sig_len != kSignatureSize) return OpenSslError("Ed25519 sign (length)");
+  std::lock_guard g(state_->mu);
+  // Bounded: at most one context per thread that ever signed at the same time.
+  if (state_->idle.size() < 64) state_->idle.push_back(std::move(ctx));
   return sig;
 }
 
@@ -207,18 +300,83 @@ Result<SecretBytes> X25519SharedSecret(const SecretBytes& private_key, ByteSpan 
   return shared;
 }
 
-Result<SecretBytes> HkdfSha256(ByteSpan ikm, ByteSpan salt, ByteSpan info, size_t length) {
+Result<X25519Agreement> X25519Ephemeral(ByteSpan peer_public_key) {
+  LICET_RETURN_IF_ERROR(CheckSize(peer_public_key, kKeySize, "X25519 public key"));
+  PkeyPtr peer(EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peer_public_key.data(),
+                                           peer_public_key.size()));
+  if (!peer) return Error(ErrorCode::kInvalidArgument, "peer key is not a valid X25519 key");
+  PkeyCtxPtr gen(EVP_PKEY_CTX_new_id(EVP_PKEY_X25519, nullptr));
+  EVP_PKEY* raw = nullptr;
+  if (!gen || EVP_PKEY_keygen_init(gen.get()) <= 0 || EVP_PKEY_keygen(gen.get(), &raw) <= 0) {
+    return OpenSslError("X25519 key generation");
+  }
+  PkeyPtr ephemeral(raw);
+  X25519Agreement out;
+  out.public_key.resize(kKeySize);
+  size_t pub_len = kKeySize;
+  if (EVP_PKEY_get_raw_public_key(ephemeral.get(), out.public_key.data(), &pub_len) <= 0) {
+    return OpenSslError("X25519 public key export");
+  }
+  // The generated key object derives directly: no export and re-import of its private half
+  // (which would compute its public key once more).
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new(ephemeral.get(), nullptr));
+  out.shared_secret = SecretBytes(kKeySize);
+  size_t len = kKeySize;
+  if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
+      EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) != 1 ||
+      EVP_PKEY_derive(ctx.get(), out.shared_secret.data(), &len) != 1 || len != kKeySize) {
+    return Error(ErrorCode::kDecryptFailed, "X25519 key agreement failed (invalid peer key)");
+  }
+  return out;
+}
+
+namespace {
+
+// HKDF through the EVP_PKEY route: slower, but it takes an empty input key, which the
+// EVP_KDF provider refuses ("missing key") while RFC 5869 allows it.
+Result<SecretBytes> HkdfSha256Pkey(ByteSpan ikm, ByteSpan salt, ByteSpan info, size_t length) {
+  static const uint8_t kNoKey[1] = {};
   PkeyCtxPtr ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr));
-  static const uint8_t kZeroSalt[kHashSize] = {};
-  if (salt.empty()) salt = ByteSpan(kZeroSalt, sizeof kZeroSalt);
   SecretBytes out(length);
   size_t out_len = length;
   if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
       EVP_PKEY_CTX_set_hkdf_md(ctx.get(), EVP_sha256()) != 1 ||
       EVP_PKEY_CTX_set1_hkdf_salt(ctx.get(), salt.data(), static_cast<int>(salt.size())) != 1 ||
-      EVP_PKEY_CTX_set1_hkdf_key(ctx.get(), ikm.data(), static_cast<int>(ikm.size())) != 1 ||
+      // OpenSSL refuses a null key pointer even with length 0.
+      EVP_PKEY_CTX_set1_hkdf_key(ctx.get(), ikm.empty() ? kNoKey : ikm.data(),
+                                 static_cast<int>(ikm.size())) != 1 ||
       EVP_PKEY_CTX_add1_hkdf_info(ctx.get(), info.data(), static_cast<int>(info.size())) != 1 ||
       EVP_PKEY_derive(ctx.get(), out.data(), &out_len) != 1 || out_len != length) {
+    return OpenSslError("HKDF-SHA256");
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<SecretBytes> HkdfSha256(ByteSpan ikm, ByteSpan salt, ByteSpan info, size_t length) {
+  static const uint8_t kZeroSalt[kHashSize] = {};
+  if (salt.empty()) salt = ByteSpan(kZeroSalt, sizeof kZeroSalt);
+  if (ikm.empty()) return HkdfSha256Pkey(ikm, salt, info, length);
+  EVP_KDF* kdf = Algorithms().hkdf;
+  if (kdf == nullptr) return OpenSslError("HKDF fetch");
+  // A context per call (OpenSSL 3.0 cannot duplicate an HKDF context, and a shared one
+  // would keep the last key in memory).
+  KdfCtxPtr ctx(EVP_KDF_CTX_new(kdf));
+  // OSSL_PARAM takes non-const pointers; the KDF only reads them.
+  auto octets = [](const char* name, ByteSpan data) {
+    return OSSL_PARAM_construct_octet_string(name, const_cast<uint8_t*>(data.data()), data.size());
+  };
+  char digest[] = "SHA256";
+  OSSL_PARAM params[5];
+  OSSL_PARAM* p = params;
+  *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0);
+  *p++ = octets(OSSL_KDF_PARAM_KEY, ikm);
+  *p++ = octets(OSSL_KDF_PARAM_SALT, salt);
+  if (!info.empty()) *p++ = octets(OSSL_KDF_PARAM_INFO, info);
+  *p = OSSL_PARAM_construct_end();
+  SecretBytes out(length);
+  if (!ctx || EVP_KDF_derive(ctx.get(), out.data(), length, params) != 1) {
     return OpenSslError("HKDF-SHA256");
   }
   return out;

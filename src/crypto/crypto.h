@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 
 #include "common/bytes.h"
 #include "common/status.h"
@@ -47,11 +48,47 @@ Result<Bytes> Ed25519Sign(const SecretBytes& private_key, ByteSpan message);
 // OK when `signature` is a valid signature of `message` by `public_key`; kBadSignature if not.
 [[nodiscard]] Status Ed25519Verify(ByteSpan public_key, ByteSpan message, ByteSpan signature);
 
+// A prepared Ed25519 signing key, for a key that signs many messages (Central's firm
+// keys). Ed25519Sign imports the seed on every call, and the import re-derives the public
+// key (a scalar multiplication as costly as a signature); a signer does that once, and
+// keeps a few ready signing contexts, so that Sign costs what `openssl speed` measures.
+// The private key lives in OpenSSL's key object (cleansed when freed) until the signer is
+// destroyed. Sign is thread-safe; moving is not, and a moved-from signer must not be used.
+class Ed25519Signer {
+ public:
+  // kInvalidArgument for a seed that is not 32 bytes; kCryptoError if OpenSSL refuses it.
+  static Result<Ed25519Signer> Create(const SecretBytes& private_key);
+
+  Ed25519Signer(Ed25519Signer&&) noexcept;
+  Ed25519Signer& operator=(Ed25519Signer&&) noexcept;
+  ~Ed25519Signer();
+
+  // The same signature as Ed25519Sign(private_key, message) (Ed25519 is deterministic).
+  Result<Bytes> Sign(ByteSpan message) const;
+  const Bytes& public_key() const;
+
+ private:
+  struct State;
+  explicit Ed25519Signer(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
 // X25519 (RFC 7748).
 Result<KeyPair> X25519Generate();
 Result<Bytes> X25519PublicFromPrivate(const SecretBytes& private_key);
 // The raw shared secret; refuses an all-zero result (a small-order peer key).
 Result<SecretBytes> X25519SharedSecret(const SecretBytes& private_key, ByteSpan peer_public_key);
+
+// Ephemeral-static X25519 (ECDH-ES, as COSE encryption to a recipient uses it): a fresh key
+// pair agrees with `peer_public_key` once and its private half is dropped. Two X25519
+// operations, where X25519Generate + X25519SharedSecret take three (the shared-secret call
+// imports the private key, and OpenSSL derives its public key again). kInvalidArgument for a
+// peer key of the wrong size; kDecryptFailed for a small-order peer key (all-zero secret).
+struct X25519Agreement {
+  Bytes public_key;  // the ephemeral public key, to send along
+  SecretBytes shared_secret;
+};
+Result<X25519Agreement> X25519Ephemeral(ByteSpan peer_public_key);
 
 // HKDF-SHA256 (RFC 5869): extract with `salt` (empty = zeros), expand to `length` bytes.
 Result<SecretBytes> HkdfSha256(ByteSpan ikm, ByteSpan salt, ByteSpan info, size_t length);

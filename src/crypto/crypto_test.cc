@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+#include <vector>
+
 namespace licet::crypto {
 namespace {
 
@@ -39,6 +42,56 @@ TEST(CryptoTest, Ed25519RejectsTampering) {
 }
 
 // RFC 7748 section 6.1.
+TEST(CryptoTest, Ed25519SignerMatchesRfc8032AndOneShotSign) {
+  SecretBytes priv(Hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"));
+  auto signer = Ed25519Signer::Create(priv);
+  ASSERT_TRUE(signer.ok()) << signer.status().ToString();
+  EXPECT_EQ(HexEncode(signer->public_key()),
+            "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+  // The same (reused) context signs again and again, each time correctly.
+  for (int i = 0; i < 3; ++i) {
+    Bytes sig = *signer->Sign({});
+    EXPECT_EQ(HexEncode(sig),
+              "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+              "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b");
+  }
+  for (size_t n : {1, 64, 1000}) {
+    Bytes msg = RandomBytes(n);
+    Bytes sig = *signer->Sign(msg);
+    EXPECT_EQ(sig, *Ed25519Sign(priv, msg));
+    EXPECT_TRUE(Ed25519Verify(signer->public_key(), msg, sig).ok());
+    msg[0] ^= 1;
+    EXPECT_EQ(Ed25519Verify(signer->public_key(), msg, sig).code(), ErrorCode::kBadSignature);
+  }
+  // Moving keeps the key.
+  Ed25519Signer moved = std::move(signer).value();
+  EXPECT_EQ(*moved.Sign(ToBytes("x")), *Ed25519Sign(priv, ToBytes("x")));
+}
+
+TEST(CryptoTest, Ed25519SignerRefusesBadSeeds) {
+  EXPECT_EQ(Ed25519Signer::Create(SecretBytes(31)).status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Ed25519Signer::Create(SecretBytes(33)).status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Ed25519Signer::Create(SecretBytes()).status().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(CryptoTest, Ed25519SignerIsThreadSafe) {
+  KeyPair kp = *Ed25519Generate();
+  auto signer = *Ed25519Signer::Create(kp.private_key);
+  std::vector<std::thread> threads;
+  std::vector<int> bad(8, 0);
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        Bytes msg = ToBytes("thread " + std::to_string(t) + " message " + std::to_string(i));
+        auto sig = signer.Sign(msg);
+        if (!sig.ok() || !Ed25519Verify(kp.public_key, msg, *sig).ok()) ++bad[t];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 8; ++t) EXPECT_EQ(bad[t], 0) << "thread " << t;
+}
+
 TEST(CryptoTest, X25519Rfc7748Vector) {
   SecretBytes alice(Hex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"));
   SecretBytes bob(Hex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"));
@@ -68,6 +121,54 @@ TEST(CryptoTest, HkdfRfc5869Vector) {
 }
 
 // NIST GCM test vector (gcmEncryptExtIV256, Count 0 with 128-bit plaintext).
+// RFC 5869 A.3: empty salt and info.
+TEST(CryptoTest, HkdfRfc5869EmptySaltAndInfo) {
+  SecretBytes okm = *HkdfSha256(Bytes(22, 0x0b), {}, {}, 42);
+  EXPECT_EQ(HexEncode(okm.span()),
+            "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d"
+            "9d201395faa4b61a96c8");
+  // Many threads derive at once (the HKDF algorithm is fetched once, shared).
+  std::vector<std::thread> threads;
+  std::vector<int> bad(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        auto again = HkdfSha256(Bytes(22, 0x0b), {}, {}, 42);
+        if (!again.ok() || !ConstantTimeEqual(again->span(), okm.span())) ++bad[t];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 4; ++t) EXPECT_EQ(bad[t], 0);
+}
+
+// An empty input key is allowed by RFC 5869 (PRK = HMAC(salt, "")) and was accepted before;
+// it takes the EVP_PKEY route. Both routes agree on a non-empty key.
+TEST(CryptoTest, HkdfEmptyInputKey) {
+  auto empty = HkdfSha256({}, ToBytes("salt"), ToBytes("info"), 32);
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  // PRK = HMAC-SHA256("salt", ""), OKM = HMAC-SHA256(PRK, "info" || 0x01).
+  EXPECT_EQ(HexEncode(empty->span()),
+            "7aac7b8120501c2c8e1ee50e6cde135361e99ceb9d8d406ac528b9e9175614c0");
+  auto one = HkdfSha256(Bytes{0}, ToBytes("salt"), ToBytes("info"), 32);
+  ASSERT_TRUE(one.ok());
+  EXPECT_FALSE(ConstantTimeEqual(empty->span(), one->span()));
+}
+
+TEST(CryptoTest, X25519EphemeralAgreesWithTheRecipient) {
+  KeyPair recipient = *X25519Generate();
+  auto a = X25519Ephemeral(recipient.public_key);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->public_key.size(), kKeySize);
+  SecretBytes theirs = *X25519SharedSecret(recipient.private_key, a->public_key);
+  EXPECT_TRUE(ConstantTimeEqual(a->shared_secret.span(), theirs.span()));
+  auto b = X25519Ephemeral(recipient.public_key);
+  ASSERT_TRUE(b.ok());
+  EXPECT_NE(a->public_key, b->public_key) << "the ephemeral key must be fresh every time";
+  EXPECT_EQ(X25519Ephemeral(Bytes(31, 9)).status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_FALSE(X25519Ephemeral(Bytes(32, 0)).ok()) << "a small-order point was accepted";
+}
+
 TEST(CryptoTest, AesGcmNistVector) {
   Bytes key = Hex("31bdadd96698c204aa9ce1448ea94ae1fb4a9a0b3c9d773b51bb1822666b8f22");
   Bytes iv = Hex("0d18e06c7c725ac9e362e1ce");

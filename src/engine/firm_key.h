@@ -4,6 +4,7 @@
 #ifndef LICET_ENGINE_FIRM_KEY_H_
 #define LICET_ENGINE_FIRM_KEY_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +12,10 @@
 #include "common/bytes.h"
 #include "common/clock.h"
 #include "common/status.h"
+
+namespace licet::crypto {
+class Ed25519Signer;
+}  // namespace licet::crypto
 
 namespace licet::engine {
 
@@ -21,6 +26,9 @@ struct FirmKey {
   SecretBytes signing_key;  // Ed25519 seed, 32 bytes
   SecretBytes firm_secret;  // 32 bytes; product secrets derive from it
   UnixTime created = 0;
+  // Optional: signing_key prepared once (License Central keeps one per firm); update files
+  // are signed with it when set. Must hold the same key as signing_key.
+  std::shared_ptr<const crypto::Ed25519Signer> signer;
 };
 
 // New random key material for a firm. kInvalidArgument for firm code 0 or a bad name.

@@ -98,9 +98,11 @@ Result<Bytes> CreateUpdateFileFromOperations(const FirmKey& firm, const Containe
                   {"firm_key", format::Binary(firm.public_key)},
                   {"recipient", format::Binary(context.enc_public_key)},
                   {"sealed", format::Binary(*sealed)}};
+  const Bytes body = format::EncodePayload(payload);
   LICET_ASSIGN_OR_RETURN(Bytes signed_body,
-                         format::CoseSign1Sign(format::EncodePayload(payload), UpdateHeaderBytes(),
-                                               firm.signing_key));
+                         firm.signer != nullptr
+                             ? format::CoseSign1Sign(body, UpdateHeaderBytes(), *firm.signer)
+                             : format::CoseSign1Sign(body, UpdateHeaderBytes(), firm.signing_key));
   return format::WrapEnvelope(format::FileKind::kUpdate, signed_body);
 }
 

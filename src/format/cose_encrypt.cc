@@ -128,16 +128,16 @@ Result<Bytes> CoseEncryptX25519(ByteSpan plaintext, ByteSpan external_aad,
   if (recipient_public_key.size() != crypto::kKeySize) {
     return Error(ErrorCode::kInvalidArgument, "X25519 public key must be 32 bytes");
   }
-  LICET_ASSIGN_OR_RETURN(crypto::KeyPair ephemeral, crypto::X25519Generate());
-  auto shared = crypto::X25519SharedSecret(ephemeral.private_key, recipient_public_key);
-  if (!shared.ok()) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "recipient public key is not a usable X25519 key: " + shared.status().message());
+  auto ephemeral = crypto::X25519Ephemeral(recipient_public_key);
+  if (!ephemeral.ok()) {
+    return Error(ErrorCode::kInvalidArgument, "recipient public key is not a usable X25519 key: " +
+                                                  ephemeral.status().message());
   }
+  const SecretBytes& shared = ephemeral->shared_secret;
   const ByteSpan recipient_protected(kProtectedEcdhEsHkdf256);
   LICET_ASSIGN_OR_RETURN(
       SecretBytes content_key,
-      crypto::HkdfSha256(shared->span(), {},
+      crypto::HkdfSha256(shared.span(), {},
                          CoseKdfContext(kCoseAlgA256Gcm, 8 * crypto::kKeySize, recipient_protected),
                          crypto::kKeySize));
   const ByteSpan protected_header(kProtectedA256Gcm);
@@ -153,7 +153,7 @@ Result<Bytes> CoseEncryptX25519(ByteSpan plaintext, ByteSpan external_aad,
       CborValue::Map({
           {CborValue::Int(internal::kKeyKty), CborValue::Int(internal::kKtyOkp)},
           {CborValue::Int(internal::kKeyCrv), CborValue::Int(internal::kCrvX25519)},
-          {CborValue::Int(internal::kKeyX), CborValue::ByteString(ephemeral.public_key)},
+          {CborValue::Int(internal::kKeyX), CborValue::ByteString(ephemeral->public_key)},
       }));
   if (!kid.empty()) {
     recipient_unprotected.emplace_back(CborValue::Int(internal::kHeaderKid),

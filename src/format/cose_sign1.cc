@@ -29,14 +29,10 @@ Bytes CoseSign1SigStructure(ByteSpan protected_header, ByteSpan external_aad, By
   return out;
 }
 
-Result<Bytes> CoseSign1Sign(ByteSpan payload, ByteSpan external_aad,
-                            const SecretBytes& private_key) {
-  const ByteSpan protected_header(kProtectedEdDsa);
-  LICET_ASSIGN_OR_RETURN(
-      Bytes signature,
-      crypto::Ed25519Sign(private_key,
-                          CoseSign1SigStructure(protected_header, external_aad, payload)));
-  // Written by hand rather than through CborValue so the payload is copied only once.
+namespace {
+
+// Written by hand rather than through CborValue so the payload is copied only once.
+Bytes AssembleSign1(ByteSpan protected_header, ByteSpan payload, ByteSpan signature) {
   Bytes out;
   out.reserve(16 + protected_header.size() + payload.size() + signature.size());
   CborAppendHead(CborMajor::kTag, kCoseSign1Tag, &out);
@@ -46,6 +42,26 @@ Result<Bytes> CoseSign1Sign(ByteSpan payload, ByteSpan external_aad,
   CborAppendByteString(payload, &out);
   CborAppendByteString(signature, &out);
   return out;
+}
+
+}  // namespace
+
+Result<Bytes> CoseSign1Sign(ByteSpan payload, ByteSpan external_aad,
+                            const SecretBytes& private_key) {
+  const ByteSpan protected_header(kProtectedEdDsa);
+  LICET_ASSIGN_OR_RETURN(
+      Bytes signature,
+      crypto::Ed25519Sign(private_key,
+                          CoseSign1SigStructure(protected_header, external_aad, payload)));
+  return AssembleSign1(protected_header, payload, signature);
+}
+
+Result<Bytes> CoseSign1Sign(ByteSpan payload, ByteSpan external_aad,
+                            const crypto::Ed25519Signer& signer) {
+  const ByteSpan protected_header(kProtectedEdDsa);
+  LICET_ASSIGN_OR_RETURN(
+      Bytes signature, signer.Sign(CoseSign1SigStructure(protected_header, external_aad, payload)));
+  return AssembleSign1(protected_header, payload, signature);
 }
 
 Result<CoseSign1> CoseSign1Parse(ByteSpan message) {

@@ -46,6 +46,10 @@ TEST(CoseSign1Test, SigStructureBuiltByHand) {
   Bytes signature = *crypto::Ed25519Sign(key, by_hand);
   expected.insert(expected.end(), signature.begin(), signature.end());
   EXPECT_EQ(HexEncode(message), HexEncode(expected));
+  // A prepared signer makes the very same message.
+  auto signer = crypto::Ed25519Signer::Create(key);
+  ASSERT_TRUE(signer.ok());
+  EXPECT_EQ(HexEncode(*CoseSign1Sign(Hex(kContent), aad, *signer)), HexEncode(expected));
 }
 
 // cose-wg/Examples eddsa-examples/eddsa-sig-01.json: a COSE_Sign1 made by another

@@ -46,6 +46,9 @@ Result<History> LoadHistory(store::Tx& tx, const Vault& vault,
   h.baseline_products =
       std::set<uint32_t>(cf.baseline_products.begin(), cf.baseline_products.end());
   h.issued_fuc = cf.issued_fuc;
+  // Every range ends at or below issued_fuc, and ranges at or below the baseline are not
+  // needed: a container new to the firm (the common case) costs no query here.
+  if (h.issued_fuc <= h.baseline_fuc) return h;
   LICET_ASSIGN_OR_RETURN(auto ranges, tx.ListRanges(cf.serial, cf.firm_code));
   for (const auto& r : ranges) {
     if (r.fuc_to <= h.baseline_fuc) continue;  // below the baseline: not needed
@@ -54,13 +57,6 @@ Result<History> LoadHistory(store::Tx& tx, const Vault& vault,
     for (auto& op : ops) h.ops.push_back(std::move(op));
   }
   return h;
-}
-
-Result<FirmKey> OpenFirm(store::Tx& tx, const Vault& vault, uint32_t firm_code) {
-  LICET_ASSIGN_OR_RETURN(auto firm, tx.GetFirm(firm_code));
-  if (!firm) return Error(ErrorCode::kFirmNotFound, "no firm " + std::to_string(firm_code));
-  return vault.OpenFirmSecrets(firm->firm_code, firm->name, firm->public_key, firm->created_at,
-                               firm->sealed_secrets);
 }
 
 // Refuses containers a vendor blocked or that were flagged before.
@@ -81,11 +77,12 @@ Status CheckContainerState(const store::ContainerRecord& c) {
 // Pins the container's keys at first sight; a known serial with other keys is a clone or a
 // forgery. Nothing is recorded for it: the file proves only that its maker holds *some*
 // key, and flagging the genuine container on such evidence would let anyone block it.
+// Also records that the container was seen now.
 Result<store::ContainerRecord> PinKeys(store::Tx& tx, const ContainerContext& ctx, UnixTime now) {
   store::ContainerRecord seen{
       ctx.serial, ctx.enc_public_key, ctx.sig_public_key, store::kContainerActive, "", "{}", now,
       now};
-  LICET_ASSIGN_OR_RETURN(store::ContainerRecord c, tx.PinContainer(seen));
+  LICET_ASSIGN_OR_RETURN(store::ContainerRecord c, tx.PinAndTouchContainer(seen, now));
   if (!crypto::ConstantTimeEqual(c.sig_public_key, ctx.sig_public_key) ||
       !crypto::ConstantTimeEqual(c.enc_public_key, ctx.enc_public_key)) {
     return Error(ErrorCode::kUntrustedSigner,
@@ -138,10 +135,19 @@ struct IssueRequest {
   UnixTime now = 0;
 };
 
+// What a transaction decided to send: `out` without its file, and the operations that the
+// file will carry (the missed ones n+1..m, then the new ones).
+struct Issue {
+  IssuedUpdate out;
+  std::vector<model::Operation> ops;
+};
+
 // The common core of Activate and Push, inside the caller's transaction: spends, records,
-// and builds the update carrying the missed operations (n+1..m) and the new ones.
-Result<IssuedUpdate> IssueInTx(store::Tx& tx, const Catalog& catalog, const Vault& vault,
-                               const History& history, const IssueRequest& req) {
+// and chooses the operations of the update. The update file itself (X25519, AES-GCM,
+// Ed25519) is made by BuildFile after the commit, outside the write transaction, which on
+// SQLite is the one writer every activation waits for.
+Result<Issue> IssueInTx(store::Tx& tx, const Catalog& catalog, const Vault& vault,
+                        const History& history, const IssueRequest& req) {
   const std::string& serial = req.ctx->serial;
   const uint32_t firm_code = req.firm->firm_code;
   IssuedUpdate out;
@@ -153,8 +159,14 @@ Result<IssuedUpdate> IssueInTx(store::Tx& tx, const Catalog& catalog, const Vaul
   if (req.ticket != nullptr) {
     const store::TicketRecord& t = *req.ticket;
     out.products = t.products;
-    LICET_ASSIGN_OR_RETURN(auto existing, tx.GetActivation(t.code, serial));
+    // An activation of this ticket for this container issued a range, so a container
+    // Central never issued for (issued_fuc 0) has none: no query for new containers.
+    std::optional<store::ActivationRecord> existing;
+    if (history.issued_fuc > 0) {
+      LICET_ASSIGN_OR_RETURN(existing, tx.GetActivation(t.code, serial));
+    }
     if (existing) {
+      out.activations_left = t.rights.activations_allowed - t.activations_used;
       // Idempotent: nothing spent. A container that is up to date gets its own range again
       // (an import skips it as already applied), so the response is always an update.
       if (ops.empty()) {
@@ -178,13 +190,14 @@ Result<IssuedUpdate> IssueInTx(store::Tx& tx, const Catalog& catalog, const Vaul
         }
       }
       LICET_ASSIGN_OR_RETURN(auto items, TicketItems(tx, catalog, t, req.now));
-      LICET_ASSIGN_OR_RETURN(bool spent, tx.SpendActivation(t.code));
-      if (!spent) {
+      LICET_ASSIGN_OR_RETURN(std::optional<uint32_t> left, tx.SpendActivationLeft(t.code));
+      if (!left) {
         return Error(ErrorCode::kNoMoreLicenses,
                      "ticket " + MaskTicketCode(t.code) + " has no activation left (" +
                          std::to_string(t.rights.activations_allowed) + " allowed)");
       }
       out.new_activation = true;
+      out.activations_left = *left;
       uint64_t fuc = history.issued_fuc;
       if (fuc == 0) {
         fresh.push_back({++fuc, model::op::AddFirmItem{req.firm->name, req.firm->public_key}});
@@ -211,10 +224,6 @@ Result<IssuedUpdate> IssueInTx(store::Tx& tx, const Catalog& catalog, const Vaul
                                                       {"products", t.products}})));
       for (auto& op : fresh) ops.push_back(op);
     }
-    LICET_ASSIGN_OR_RETURN(auto now_ticket, tx.GetTicket(t.code));
-    if (now_ticket) {
-      out.activations_left = now_ticket->rights.activations_allowed - now_ticket->activations_used;
-    }
   }
   if (ops.empty()) {
     return Error(ErrorCode::kInvalidArgument, "nothing to send: container " + serial +
@@ -226,9 +235,16 @@ Result<IssuedUpdate> IssueInTx(store::Tx& tx, const Catalog& catalog, const Vaul
   }
   out.fuc_from = ops.front().fuc;
   out.fuc_to = ops.back().fuc;
-  LICET_ASSIGN_OR_RETURN(out.file, licet::engine::CreateUpdateFileFromOperations(
-                                       *req.firm, *req.ctx, std::move(ops), req.now));
-  return out;
+  return Issue{std::move(out), std::move(ops)};
+}
+
+// Makes the update file of a committed Issue. A failure here leaves the activation
+// recorded but unanswered; asking again is idempotent and sends the same range.
+Result<IssuedUpdate> BuildFile(Issue issue, const FirmKey& firm, const ContainerContext& ctx,
+                               UnixTime now) {
+  LICET_ASSIGN_OR_RETURN(issue.out.file, licet::engine::CreateUpdateFileFromOperations(
+                                             firm, ctx, std::move(issue.ops), now));
+  return std::move(issue.out);
 }
 
 Status CheckContainerType(const store::TicketRecord& t, const std::string& serial) {
@@ -259,6 +275,33 @@ Result<T> Unwrap(Result<std::variant<T, Flagged>> outcome) {
 
 }  // namespace
 
+Result<std::shared_ptr<const FirmKey>> LicenseEngine::OpenFirm(store::Tx& tx,
+                                                               uint32_t firm_code) const {
+  LICET_ASSIGN_OR_RETURN(auto firm, tx.GetFirm(firm_code));
+  if (!firm) return Error(ErrorCode::kFirmNotFound, "no firm " + std::to_string(firm_code));
+  {
+    std::lock_guard g(firms_mu_);
+    auto it = firms_.find(firm_code);
+    // The row is re-read in every transaction; the cached key serves only the very row it
+    // was opened from (a firm re-created under another key opens again).
+    if (it != firms_.end() && it->second.sealed == firm->sealed_secrets &&
+        it->second.key->public_key == firm->public_key && it->second.key->name == firm->name &&
+        it->second.key->created == firm->created_at) {
+      return it->second.key;
+    }
+  }
+  LICET_ASSIGN_OR_RETURN(FirmKey opened,
+                         vault_.OpenFirmSecrets(firm->firm_code, firm->name, firm->public_key,
+                                                firm->created_at, firm->sealed_secrets));
+  LICET_ASSIGN_OR_RETURN(crypto::Ed25519Signer signer,
+                         crypto::Ed25519Signer::Create(opened.signing_key));
+  opened.signer = std::make_shared<const crypto::Ed25519Signer>(std::move(signer));
+  auto key = std::make_shared<const FirmKey>(std::move(opened));
+  std::lock_guard g(firms_mu_);
+  firms_[firm_code] = CachedFirm{firm->sealed_secrets, key};
+  return key;
+}
+
 Result<IssuedUpdate> LicenseEngine::Activate(std::string_view ticket_text, ByteSpan context_file,
                                              const std::string& actor) {
   LICET_ASSIGN_OR_RETURN(std::string code, ParseTicketCode(ticket_text));
@@ -267,14 +310,17 @@ Result<IssuedUpdate> LicenseEngine::Activate(std::string_view ticket_text, ByteS
     return Error(ErrorCode::kWrongFileKind, "expected a context file, got a receipt");
   }
   const UnixTime now = clock_.Now();
-  using Outcome = std::variant<IssuedUpdate, Flagged>;
+  using Outcome = std::variant<Issue, Flagged>;
+  std::shared_ptr<const FirmKey> firm_key;  // of the attempt that committed
   auto outcome =
       store_.TransactResult<Outcome>(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Outcome> {
         LICET_ASSIGN_OR_RETURN(auto ticket, tx.GetTicket(code));
         if (!ticket) return Error(ErrorCode::kNotFound, "no such ticket");
         LICET_RETURN_IF_ERROR(CheckTicketUsable(*ticket));
         LICET_RETURN_IF_ERROR(CheckContainerType(*ticket, ctx.serial));
-        LICET_ASSIGN_OR_RETURN(FirmKey firm, OpenFirm(tx, vault_, ticket->firm_code));
+        LICET_ASSIGN_OR_RETURN(std::shared_ptr<const FirmKey> firm_ptr,
+                               OpenFirm(tx, ticket->firm_code));
+        const FirmKey& firm = *firm_ptr;
         LICET_ASSIGN_OR_RETURN(store::ContainerRecord container, PinKeys(tx, ctx, now));
         LICET_RETURN_IF_ERROR(CheckContainerState(container));
         LICET_ASSIGN_OR_RETURN(auto cf, tx.EnsureContainerFirm(ctx.serial, firm.firm_code));
@@ -289,15 +335,23 @@ Result<IssuedUpdate> LicenseEngine::Activate(std::string_view ticket_text, ByteS
           return Outcome(Flagged{ManipulationRefusal(ctx.serial, *contradiction)});
         }
         // The context shows what the container holds: everything up to its FUC arrived.
-        LICET_RETURN_IF_ERROR(tx.RaiseConfirmedFuc(ctx.serial, firm.firm_code, report.fuc));
-        LICET_RETURN_IF_ERROR(
-            tx.ConfirmLicenses(ctx.serial, firm.firm_code, report.fuc, now).status());
-        LICET_RETURN_IF_ERROR(tx.TouchContainer(ctx.serial, now));
+        // (Both statements only ever raise, so skipping them when there is nothing to
+        // raise is exact; licenses start at FUC 1.)
+        if (report.fuc > cf.confirmed_fuc) {
+          LICET_RETURN_IF_ERROR(tx.RaiseConfirmedFuc(ctx.serial, firm.firm_code, report.fuc));
+        }
+        if (report.fuc > 0) {
+          LICET_RETURN_IF_ERROR(
+              tx.ConfirmLicenses(ctx.serial, firm.firm_code, report.fuc, now).status());
+        }
         IssueRequest req{&firm, &ctx, report.fuc, &*ticket, "activation", actor, now};
-        LICET_ASSIGN_OR_RETURN(IssuedUpdate issued, IssueInTx(tx, catalog_, vault_, history, req));
+        LICET_ASSIGN_OR_RETURN(Issue issued, IssueInTx(tx, catalog_, vault_, history, req));
+        firm_key = firm_ptr;
         return Outcome(std::move(issued));
       });
-  auto result = Unwrap<IssuedUpdate>(std::move(outcome));
+  auto decided = Unwrap<Issue>(std::move(outcome));
+  if (decided.ok()) return BuildFile(std::move(decided).value(), *firm_key, ctx, now);
+  Result<IssuedUpdate> result = decided.status();
   if (!result.ok() && result.status().code() != ErrorCode::kNotFound &&
       result.status().code() != ErrorCode::kBusy) {
     // Refusals of a real ticket are license events too (and show attacks on it); failures
@@ -323,8 +377,10 @@ Result<IssuedUpdate> LicenseEngine::Push(const std::string& serial, uint32_t fir
     LICET_ASSIGN_OR_RETURN(code, ParseTicketCode(*ticket_text));
   }
   const UnixTime now = clock_.Now();
-  return store_.TransactResult<IssuedUpdate>(
-      store::TxMode::kWrite, [&](store::Tx& tx) -> Result<IssuedUpdate> {
+  std::shared_ptr<const FirmKey> firm_key;
+  ContainerContext ctx;  // the context the container would send if it were at its confirmed FUC
+  auto decided =
+      store_.TransactResult<Issue>(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Issue> {
         LICET_ASSIGN_OR_RETURN(auto container, tx.GetContainer(serial));
         if (!container) {
           return Error(ErrorCode::kContainerNotFound, "Central has never seen container " + serial +
@@ -341,11 +397,11 @@ Result<IssuedUpdate> LicenseEngine::Push(const std::string& serial, uint32_t fir
           LICET_RETURN_IF_ERROR(CheckTicketUsable(*ticket));
           LICET_RETURN_IF_ERROR(CheckContainerType(*ticket, serial));
         }
-        LICET_ASSIGN_OR_RETURN(FirmKey firm, OpenFirm(tx, vault_, firm_code));
+        LICET_ASSIGN_OR_RETURN(std::shared_ptr<const FirmKey> firm_ptr, OpenFirm(tx, firm_code));
+        const FirmKey& firm = *firm_ptr;
         LICET_ASSIGN_OR_RETURN(auto cf, tx.EnsureContainerFirm(serial, firm_code));
         LICET_ASSIGN_OR_RETURN(History history, LoadHistory(tx, vault_, cf));
-        // The context the container would send if it were at its confirmed FUC.
-        ContainerContext ctx;
+        ctx = ContainerContext();
         ctx.serial = serial;
         ctx.enc_public_key = container->enc_public_key;
         ctx.sig_public_key = container->sig_public_key;
@@ -359,14 +415,17 @@ Result<IssuedUpdate> LicenseEngine::Push(const std::string& serial, uint32_t fir
         ctx.firms.push_back(std::move(cfirm));
         IssueRequest req{&firm, &ctx, cf.confirmed_fuc, ticket ? &*ticket : nullptr, "push",
                          actor, now};
-        LICET_ASSIGN_OR_RETURN(IssuedUpdate issued, IssueInTx(tx, catalog_, vault_, history, req));
+        LICET_ASSIGN_OR_RETURN(Issue issued, IssueInTx(tx, catalog_, vault_, history, req));
         if (!ticket) {
           LICET_RETURN_IF_ERROR(tx.AppendAudit(
               MakeAudit(now, "container.pushed", actor, firm_code, std::nullopt, serial,
-                        {{"fuc_from", issued.fuc_from}, {"fuc_to", issued.fuc_to}})));
+                        {{"fuc_from", issued.out.fuc_from}, {"fuc_to", issued.out.fuc_to}})));
         }
+        firm_key = firm_ptr;
         return issued;
       });
+  if (!decided.ok()) return decided.status();
+  return BuildFile(std::move(decided).value(), *firm_key, ctx, now);
 }
 
 Result<ReceiptResult> LicenseEngine::AcceptReceipt(ByteSpan file, const std::string& actor) {

@@ -26,6 +26,9 @@
 #ifndef LICET_CENTRAL_ENGINE_ACTIVATION_H_
 #define LICET_CENTRAL_ENGINE_ACTIVATION_H_
 
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -92,10 +95,25 @@ class LicenseEngine {
                 const std::string& actor);
 
  private:
+  // The firm's key opened from its row (read in `tx`), from a cache of opened keys: opening
+  // costs an AES-GCM decryption and an Ed25519 public-key derivation, once per firm rather
+  // than once per activation; the key carries a prepared crypto::Ed25519Signer, so signing
+  // an update skips the key import too. The keys stay in memory (SecretBytes and OpenSSL's
+  // key object, both wiped when freed) for the engine's life.
+  Result<std::shared_ptr<const licet::engine::FirmKey>> OpenFirm(store::Tx& tx,
+                                                                 uint32_t firm_code) const;
+
+  struct CachedFirm {
+    Bytes sealed;  // the sealed_secrets it was opened from
+    std::shared_ptr<const licet::engine::FirmKey> key;
+  };
+
   store::Store& store_;
   const Vault& vault_;
   const Catalog& catalog_;
   const Clock& clock_;
+  mutable std::mutex firms_mu_;
+  mutable std::map<uint32_t, CachedFirm> firms_;
 };
 
 }  // namespace licet::central::engine

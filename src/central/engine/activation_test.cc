@@ -353,6 +353,78 @@ TEST_F(ActivationTest, ConcurrentActivationsNeverOverspend) {
   EXPECT_EQ(catalog_->GetTicketStatus(ticket)->ticket.activations_used, 10u);
 }
 
+// On SQLite, concurrent activations share transactions (store/group_commit.h). Refused
+// activations run between the good ones, after writing (the container is pinned, its firm
+// row made) and then failing: each is rolled back alone, the others commit and import.
+TEST_F(ActivationTest, FailingActivationsInAGroupCommitDoNotAffectTheOthers) {
+  ASSERT_NE(store_->group_committer(), nullptr);
+  constexpr int kGood = 24, kExhausted = 8, kWrongType = 4;
+  std::string good_ticket = Ticket({kApp}, kGood);
+  std::string spent_ticket = Ticket({kPlugin}, 1);
+  SoftContainer first = NewContainer(900);
+  ActivateAndImport(spent_ticket, first);
+  std::string cloud_only = Ticket({kExtra}, 100, {140});
+  struct Job {
+    std::string ticket;
+    SoftContainer container;
+    Bytes context;
+    Status result;
+    Bytes update;
+  };
+  std::vector<Job> jobs;
+  for (int i = 0; i < kGood + kExhausted + kWrongType; ++i) {
+    const std::string& t = i % 3 == 1 && i / 3 < kExhausted   ? spent_ticket
+                           : i % 3 == 2 && i / 3 < kWrongType ? cloud_only
+                                                              : good_ticket;
+    jobs.push_back({t, NewContainer(2000 + i), {}, Status::Ok(), {}});
+    jobs.back().context = ContextOf(jobs.back().container);
+  }
+  const int64_t batches0 = store_->group_committer()->batches();
+  const int64_t members0 = store_->group_committer()->members();
+  std::vector<std::thread> threads;
+  for (auto& job : jobs) {
+    threads.emplace_back([&] {
+      auto r = engine_->Activate(job.ticket, job.context, "test");
+      job.result = r.status();
+      if (r.ok()) job.update = r->file;
+    });
+  }
+  for (auto& t : threads) t.join();
+  int good = 0, exhausted = 0, wrong_type = 0;
+  for (auto& job : jobs) {
+    const std::string serial = job.container.serial;
+    if (job.ticket == good_ticket) {
+      ASSERT_TRUE(job.result.ok()) << serial << ": " << job.result.ToString();
+      ASSERT_TRUE(Import(job.container, job.update).ok()) << serial;
+      EXPECT_EQ(Products(job.container), std::set<uint32_t>{kApp});
+      ++good;
+      continue;
+    }
+    if (job.ticket == spent_ticket) {
+      EXPECT_EQ(job.result.code(), ErrorCode::kNoMoreLicenses) << job.result.ToString();
+      ++exhausted;
+    } else {
+      EXPECT_EQ(job.result.code(), ErrorCode::kPermissionDenied) << job.result.ToString();
+      ++wrong_type;
+    }
+    // Nothing of a refused activation stays: not even the container it pinned first.
+    auto row = store_->TransactResult<std::optional<store::ContainerRecord>>(
+        store::TxMode::kRead, [&](store::Tx& tx) { return tx.GetContainer(serial); });
+    ASSERT_TRUE(row.ok());
+    EXPECT_FALSE(row->has_value()) << "refused " << serial << " left its container row";
+  }
+  EXPECT_EQ(good, kGood);
+  EXPECT_EQ(exhausted, kExhausted);
+  EXPECT_EQ(wrong_type, kWrongType);
+  EXPECT_EQ(catalog_->GetTicketStatus(good_ticket)->ticket.activations_used, uint32_t{kGood});
+  EXPECT_EQ(catalog_->GetTicketStatus(spent_ticket)->ticket.activations_used, 1u);
+  // Every activation and refusal audit is a write; some of them shared a transaction.
+  const int64_t members = store_->group_committer()->members() - members0;
+  const int64_t batches = store_->group_committer()->batches() - batches0;
+  EXPECT_GE(members, static_cast<int64_t>(jobs.size()));
+  EXPECT_LT(batches, members) << "no two activations shared a commit";
+}
+
 TEST_F(ActivationTest, OrdersAreIdempotent) {
   OrderRequest r;
   r.request_id = "erp-42";

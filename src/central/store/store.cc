@@ -75,6 +75,27 @@ Result<std::string> Tx::PutSettingIfAbsent(const std::string& name, const std::s
   return *stored;
 }
 
+Store::Store(Database& db, WriteMode mode) : db_(db) {
+  const bool group =
+      mode == WriteMode::kGroupCommit || (mode == WriteMode::kAuto && db.Kind() == "sqlite");
+  if (group) group_ = std::make_unique<GroupCommitter>(db);
+}
+
+Store::~Store() = default;
+
+Status Store::TransactOnce(TxMode mode, const std::function<Status(Tx&)>& fn) {
+  if (mode == TxMode::kWrite && group_ != nullptr) return group_->Run(fn);
+  LICET_ASSIGN_OR_RETURN(ConnectionLease conn, db_.Acquire());
+  Status st = conn->Begin(mode);
+  if (st.ok()) {
+    Tx tx(*conn);
+    st = fn(tx);
+    if (st.ok()) st = conn->Commit();
+  }
+  if (!st.ok()) conn->Rollback();
+  return st;
+}
+
 Status Store::Transact(TxMode mode, const std::function<Status(Tx&)>& fn, int max_attempts) {
   Status last;
   for (int attempt = 0; attempt < max_attempts; ++attempt) {
@@ -83,18 +104,8 @@ Status Store::Transact(TxMode mode, const std::function<Status(Tx&)>& fn, int ma
       auto ms = 1 + crypto::RandomUniform(static_cast<uint64_t>(5) << std::min(attempt, 5));
       std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     }
-    LICET_ASSIGN_OR_RETURN(ConnectionLease conn, db_.Acquire());
-    Status st = conn->Begin(mode);
-    if (st.ok()) {
-      Tx tx(*conn);
-      st = fn(tx);
-      if (st.ok()) {
-        st = conn->Commit();
-      }
-    }
-    if (st.ok()) return st;
-    conn->Rollback();
-    if (st.code() != ErrorCode::kBusy) return st;
+    Status st = TransactOnce(mode, fn);
+    if (st.ok() || st.code() != ErrorCode::kBusy) return st;
     last = st;
   }
   return Error(ErrorCode::kBusy, "the database stayed busy: " + last.message());

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "central/store/group_commit.h"
 #include "central/store/records.h"
 #include "central/store/sql.h"
 #include "common/status.h"
@@ -67,6 +68,9 @@ class Tx {
   // Returns false when nothing is left (or the ticket is not active). Atomic on its own, so
   // concurrent transactions, in this process or on other instances, never overspend.
   Result<bool> SpendActivation(const std::string& code);
+  // The same statement with RETURNING: the activations left after spending one, or nullopt
+  // when nothing was left (or the ticket is not active). One round trip instead of two.
+  Result<std::optional<uint32_t>> SpendActivationLeft(const std::string& code);
 
   Result<std::optional<ActivationRecord>> GetActivation(const std::string& ticket_code,
                                                         const std::string& serial);
@@ -85,6 +89,10 @@ class Tx {
   // Pins the keys at first sight: inserts the container unless the serial is known, then
   // returns the stored record (whose keys the caller compares with what it was shown).
   Result<ContainerRecord> PinContainer(const ContainerRecord& seen);
+  // PinContainer and TouchContainer in one statement (an upsert with RETURNING): inserts
+  // `seen` at first sight, else raises the known row's last_seen to `now`; returns the
+  // stored record.
+  Result<ContainerRecord> PinAndTouchContainer(const ContainerRecord& seen, UnixTime now);
   Result<std::optional<ContainerRecord>> GetContainer(const std::string& serial);
   Status SetContainerState(const std::string& serial, const std::string& state,
                            const std::string& reason, const std::string& report_json);
@@ -130,14 +138,29 @@ class Tx {
   Connection& conn_;
 };
 
+// How write transactions reach the database.
+enum class WriteMode {
+  kAuto,         // group commit on SQLite (one writer), a transaction each on PostgreSQL
+  kGroupCommit,  // store/group_commit.h: concurrent writes share one transaction and fsync
+  kEach,         // one database transaction (and, on SQLite, one fsync) per Transact
+};
+
 class Store {
  public:
   // `db` must outlive the Store.
-  explicit Store(Database& db) : db_(db) {}
+  explicit Store(Database& db, WriteMode mode = WriteMode::kAuto);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
 
   // Runs `fn` in a transaction (see the file comment). Retries up to `max_attempts` times
   // on kBusy with a short randomised backoff; returns fn's error otherwise. `fn` returns
   // Status; use the Result overload below to carry a value out.
+  //
+  // With group commit, a kWrite `fn` runs inside a SAVEPOINT of a transaction shared with
+  // other callers, on another thread (the batch's leader): it must not call Transact
+  // itself, and its effects are rolled back alone when it fails. Either way Transact
+  // returns OK only once the changes are committed (durable).
   Status Transact(TxMode mode, const std::function<Status(Tx&)>& fn, int max_attempts = 8);
 
   template <typename T>
@@ -155,9 +178,14 @@ class Store {
   }
 
   Database& database() { return db_; }
+  // The group committer, or nullptr when every write has its own transaction.
+  const GroupCommitter* group_committer() const { return group_.get(); }
 
  private:
+  Status TransactOnce(TxMode mode, const std::function<Status(Tx&)>& fn);
+
   Database& db_;
+  std::unique_ptr<GroupCommitter> group_;
 };
 
 // A new random identifier: `prefix` followed by 20 lower-case base32 characters (100 bits).

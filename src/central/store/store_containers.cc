@@ -47,6 +47,22 @@ Result<ContainerRecord> Tx::PinContainer(const ContainerRecord& c) {
   return std::move(*stored);
 }
 
+Result<ContainerRecord> Tx::PinAndTouchContainer(const ContainerRecord& c, UnixTime now) {
+  // One statement: the insert at first sight, or last_seen raised on the known row; either
+  // way the stored row comes back (its keys are the pinned ones).
+  LICET_ASSIGN_OR_RETURN(
+      auto rows,
+      Query(std::string("INSERT INTO containers (") + kContainerColumns +
+                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (serial) DO UPDATE SET last_seen ="
+                " CASE WHEN containers.last_seen < ? THEN ? ELSE containers.last_seen END"
+                " RETURNING " +
+                kContainerColumns,
+            {c.serial, c.enc_public_key, c.sig_public_key, c.state, c.state_reason,
+             c.flagged_report, c.first_seen, c.last_seen, now, now}));
+  if (rows.size() != 1) return Error(ErrorCode::kInternal, "container upsert returned no row");
+  return ContainerFromRow(rows[0]);
+}
+
 Result<std::optional<ContainerRecord>> Tx::GetContainer(const std::string& serial) {
   LICET_ASSIGN_OR_RETURN(auto rows, Query(std::string("SELECT ") + kContainerColumns +
                                               " FROM containers WHERE serial = ?",
@@ -71,13 +87,18 @@ Status Tx::TouchContainer(const std::string& serial, UnixTime now) {
 }
 
 Result<ContainerFirmRecord> Tx::EnsureContainerFirm(const std::string& serial, uint32_t firm_code) {
-  LICET_RETURN_IF_ERROR(
-      Exec(std::string("INSERT INTO container_firms (") + kContainerFirmColumns +
-               ") VALUES (?, ?, 0, 0, 0, '') ON CONFLICT (serial, firm_code) DO NOTHING",
-           {serial, I(firm_code)}));
-  LICET_ASSIGN_OR_RETURN(auto row, GetContainerFirm(serial, firm_code));
-  if (!row) return Error(ErrorCode::kInternal, "container firm row vanished");
-  return std::move(*row);
+  // The no-op DO UPDATE makes the row come back in one statement whether it was inserted or
+  // not (DO NOTHING returns no row for a known key); on PostgreSQL it also locks the row, so
+  // concurrent requests for one container take turns here rather than at the FUC
+  // compare-and-set.
+  LICET_ASSIGN_OR_RETURN(
+      auto rows, Query(std::string("INSERT INTO container_firms (") + kContainerFirmColumns +
+                           ") VALUES (?, ?, 0, 0, 0, '') ON CONFLICT (serial, firm_code)"
+                           " DO UPDATE SET firm_code = excluded.firm_code RETURNING " +
+                           kContainerFirmColumns,
+                       {serial, I(firm_code)}));
+  if (rows.size() != 1) return Error(ErrorCode::kInternal, "container firm upsert returned no row");
+  return ContainerFirmFromRow(rows[0]);
 }
 
 Result<std::optional<ContainerFirmRecord>> Tx::GetContainerFirm(const std::string& serial,

@@ -159,6 +159,45 @@ TEST_F(StoreTest, TicketsAndSpendingStopAtTheLimit) {
   });
 }
 
+TEST_F(StoreTest, SpendingWithReturningAndOneStatementUpserts) {
+  SeedTicket("T2", 2);
+  Run([&](Tx& tx) -> Status {
+    EXPECT_EQ(*tx.SpendActivationLeft("T2"), std::optional<uint32_t>(1));
+    EXPECT_EQ(*tx.SpendActivationLeft("T2"), std::optional<uint32_t>(0));
+    EXPECT_EQ(*tx.SpendActivationLeft("T2"), std::nullopt) << "spent beyond the limit";
+    EXPECT_EQ(*tx.SpendActivationLeft("nope"), std::nullopt);
+    EXPECT_EQ((*tx.GetTicket("T2"))->activations_used, 2u);
+    // A ticket without products still comes back (the join's NULL row).
+    TicketRecord bare;
+    bare.code = "T3";
+    bare.order_id = "o1";
+    bare.firm_code = 6000010;
+    LICET_RETURN_IF_ERROR(tx.InsertTicket(bare));
+    auto t3 = tx.GetTicket("T3");
+    EXPECT_TRUE(t3.ok() && t3->has_value() && (*t3)->products.empty());
+
+    // First sight inserts; later sights keep the pinned keys and only raise last_seen.
+    ContainerRecord seen{"130-1", Bytes(32, 1), Bytes(32, 2), kContainerActive, "", "{}", 100, 100};
+    auto first = tx.PinAndTouchContainer(seen, 100);
+    EXPECT_TRUE(first.ok());
+    EXPECT_EQ(first->sig_public_key, Bytes(32, 2));
+    ContainerRecord forged = seen;
+    forged.sig_public_key = Bytes(32, 9);
+    auto again = tx.PinAndTouchContainer(forged, 200);
+    EXPECT_EQ(again->sig_public_key, Bytes(32, 2)) << "a second sight replaced the pinned key";
+    EXPECT_EQ(again->first_seen, 100);
+    EXPECT_EQ(again->last_seen, 200);
+    EXPECT_EQ(tx.PinAndTouchContainer(seen, 150)->last_seen, 200) << "last_seen went back";
+
+    auto cf = tx.EnsureContainerFirm("130-1", 6000010);
+    EXPECT_TRUE(cf.ok());
+    EXPECT_EQ(cf->issued_fuc, 0u);
+    EXPECT_TRUE(*tx.AdvanceIssuedFuc("130-1", 6000010, 0, 3));
+    EXPECT_EQ(tx.EnsureContainerFirm("130-1", 6000010)->issued_fuc, 3u) << "upsert reset the row";
+    return Status::Ok();
+  });
+}
+
 TEST_F(StoreTest, ConcurrentSpendingNeverOverspends) {
   SeedTicket("T2", 10);
   std::atomic<int> won{0};

@@ -1,4 +1,7 @@
 // Orders, tickets, activations and licenses.
+#include <string>
+#include <string_view>
+
 #include "central/store/store.h"
 #include "central/store/store_internal.h"
 
@@ -110,16 +113,32 @@ Status Tx::InsertTicket(const TicketRecord& t) {
 }
 
 Result<std::optional<TicketRecord>> Tx::GetTicket(const std::string& code) {
-  LICET_ASSIGN_OR_RETURN(
-      auto rows,
-      Query(std::string("SELECT ") + kTicketColumns + " FROM tickets WHERE code = ?", {code}));
+  // The ticket and its products in one round trip: one row per product (or one row with a
+  // NULL product for a ticket without any), the ticket's columns repeated.
+  static const std::string kSql = [] {
+    std::string cols;
+    std::string_view all(kTicketColumns);
+    for (size_t pos = 0; pos < all.size();) {
+      size_t comma = all.find(',', pos);
+      if (comma == std::string_view::npos) comma = all.size();
+      std::string_view col = all.substr(pos, comma - pos);
+      while (!col.empty() && col.front() == ' ') col.remove_prefix(1);
+      if (!cols.empty()) cols += ", ";
+      cols += "t.";
+      cols += col;
+      pos = comma + 1;
+    }
+    return "SELECT " + cols +
+           ", tp.product_code FROM tickets t LEFT JOIN ticket_products tp"
+           " ON tp.ticket_code = t.code WHERE t.code = ? ORDER BY tp.product_code";
+  }();
+  LICET_ASSIGN_OR_RETURN(auto rows, Query(kSql, {code}));
   if (rows.empty()) return std::optional<TicketRecord>();
   TicketRecord t = TicketFromRow(rows[0]);
-  LICET_ASSIGN_OR_RETURN(auto products,
-                         Query("SELECT product_code FROM ticket_products WHERE ticket_code = ?"
-                               " ORDER BY product_code",
-                               {code}));
-  for (const Row& r : products) t.products.push_back(internal::U32(r, 0));
+  constexpr size_t kProductColumn = 14;
+  for (const Row& r : rows) {
+    if (!r.IsNull(kProductColumn)) t.products.push_back(internal::U32(r, kProductColumn));
+  }
   return std::optional<TicketRecord>(std::move(t));
 }
 
@@ -142,6 +161,17 @@ Result<bool> Tx::SpendActivation(const std::string& code) {
                               " AND activations_used < activations_allowed",
                               {code}));
   return n == 1;
+}
+
+Result<std::optional<uint32_t>> Tx::SpendActivationLeft(const std::string& code) {
+  LICET_ASSIGN_OR_RETURN(auto rows,
+                         Query("UPDATE tickets SET activations_used = activations_used + 1"
+                               " WHERE code = ? AND state = 'active'"
+                               " AND activations_used < activations_allowed"
+                               " RETURNING activations_allowed - activations_used",
+                               {code}));
+  if (rows.empty()) return std::optional<uint32_t>();
+  return std::optional<uint32_t>(static_cast<uint32_t>(rows[0].Int(0)));
 }
 
 Result<std::optional<ActivationRecord>> Tx::GetActivation(const std::string& ticket_code,

@@ -138,10 +138,14 @@ Result<std::unique_ptr<LoadDriver>> LoadDriver::Prepare(const LoadOptions& optio
   const UnixTime now = SystemClock::Get().Now();
   if (options.home.empty()) {
     const auto props = SimulatedProperties();
+    // Consecutive numbers from a random start: runs against the same database must not
+    // reuse a serial with new keys (Central would refuse it as a forgery), and numbers drawn
+    // one by one at random collide within a run of thousands (the birthday bound: about
+    // 1 % for 6,000 of 2^31).
+    constexpr uint64_t kNumbers = 0x7ffffffe;
+    const uint64_t start = crypto::RandomUniform(kNumbers);
     for (int i = 0; i < options.containers; ++i) {
-      // Random numbers: runs against the same database must not reuse a serial with new
-      // keys (Central would refuse it as a forgery).
-      auto number = static_cast<uint32_t>(1 + crypto::RandomUniform(0x7ffffffe));
+      auto number = static_cast<uint32_t>(1 + (start + static_cast<uint64_t>(i)) % kNumbers);
       LICET_ASSIGN_OR_RETURN(auto c, engine::CreateSoftContainer(number, props, 2, now));
       auto m = std::make_unique<Machine>();
       m->serial = c.serial;

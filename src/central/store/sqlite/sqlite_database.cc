@@ -115,7 +115,10 @@ class SqliteConnection final : public Connection {
       stmt = it->second;
       sqlite3_clear_bindings(stmt);
     } else {
-      int rc = sqlite3_prepare_v2(db_, key.c_str(), static_cast<int>(key.size()), &stmt, nullptr);
+      // PERSISTENT: the statement lives as long as the connection, so SQLite keeps it out of
+      // its lookaside allocator, which is meant for short-lived objects.
+      int rc = sqlite3_prepare_v3(db_, key.c_str(), static_cast<int>(key.size()),
+                                  SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
       if (rc != SQLITE_OK) return SqliteError(db_, rc, "prepare");
       cache_.emplace(std::move(key), stmt);
     }
