@@ -18,6 +18,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   util-linux iproute2 procps jq curl
   python3-cbor2 python3-cryptography faketime
+  # licet protect tests: a debugger for the hardening (enforce) test, strip (binutils)
+  gdb binutils
   # a real PostgreSQL server (and psql) for License Central's tests: scripts/postgres-test-server.sh
   postgresql
 )

@@ -45,6 +45,11 @@ void RegisterFirmCommands(CLI::App& app, Globals& g, Action* action);
 void RegisterUpdateCommands(CLI::App& app, Globals& g, Action* action);
 void RegisterAccessCommand(CLI::App& app, Globals& g, Action* action);
 void RegisterActivateCommand(CLI::App& app, Globals& g, Action* action);
+// `licet protect` with `exe` and `lib` (cmd_protect.cc); returns the group so that other
+// protect subcommands (functions) can be added to it.
+CLI::App* RegisterProtectCommands(CLI::App& app, Globals& g, Action* action);
+// `licet protect functions` (cmd_protect_functions.cc), added to that group.
+void RegisterProtectFunctionsCommand(CLI::App& protect, Globals& g, Action* action);
 
 // licetd, when it runs and serves the state dir asked for; nullptr otherwise, and the command
 // then works on the files, with their locks.

@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
   cli::RegisterUpdateCommands(app, globals, &action);
   cli::RegisterAccessCommand(app, globals, &action);
   cli::RegisterActivateCommand(app, globals, &action);
+  CLI::App* protect = cli::RegisterProtectCommands(app, globals, &action);
+  cli::RegisterProtectFunctionsCommand(*protect, globals, &action);
 
   try {
     app.parse(argc, argv);

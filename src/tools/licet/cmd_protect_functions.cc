@@ -1,0 +1,135 @@
+// licet protect functions: encrypts the functions a program marked with LICET_PROTECTED
+// (include/licet/protect.h), one content key per feature code. docs/PROTECTION.md
+// "Function-level protection"; src/protect/functions does the work.
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "common/env.h"
+#include "engine/firm_key.h"
+#include "protect/elf/elf_file.h"
+#include "protect/functions/protector.h"
+#include "tools/licet/cli.h"
+#include "tools/licet/passphrase.h"
+
+namespace licet::cli {
+namespace {
+
+struct FunctionsCliOptions {
+  std::string input;
+  std::string output;
+  std::string firm_key;
+  std::string passphrase_file;
+  std::string firm_code;
+  std::string product_code;
+  std::string where = "local";
+  std::string mode = "user-limit";
+  std::string product_name;
+  std::string activation_hint;
+  bool ip_protection = false;
+  bool json = false;
+};
+
+Result<uint32_t> Pick(const std::string& value, const char* what,
+                      std::initializer_list<std::pair<const char*, uint32_t>> choices) {
+  std::string names;
+  for (const auto& [name, v] : choices) {
+    if (value == name) return v;
+    names += names.empty() ? name : std::string(", ") + name;
+  }
+  return Error(ErrorCode::kInvalidArgument, std::string(what) + " must be one of " + names);
+}
+
+// Encrypts c.input into c.output and prints the report.
+Status Protect(const FunctionsCliOptions& c, const protect::functions::FunctionsOptions& o,
+               const engine::FirmKey& firm) {
+  struct stat st {};
+  if (::stat(c.input.c_str(), &st) != 0) return Error(ErrorCode::kNotFound, c.input + ": cannot read it");
+  LICET_ASSIGN_OR_RETURN(Bytes file, Env::Default().ReadFile(c.input, protect::elf::kMaxFileSize));
+  auto regions = protect::functions::ProtectFunctions(file, firm, o);
+  if (!regions.ok()) return regions.status().WithContext(c.input);
+  LICET_RETURN_IF_ERROR(Env::Default().WriteFileAtomic(c.output, file, st.st_mode & 07777));
+  if (c.json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& r : *regions) {
+      list.push_back({{"feature_code", r.feature_code}, {"vaddr", r.vaddr}, {"size", r.size},
+                      {"encryption_code", r.encryption_code}});
+    }
+    nlohmann::json report = {{"input", c.input},
+                             {"output", c.output},
+                             {"mode", o.ip_protection ? "ip-protection" : "license"},
+                             {"firm_code", firm.firm_code},
+                             {"product_code", o.product_code},
+                             {"regions", list}};
+    std::printf("%s\n", report.dump(2).c_str());
+  } else {
+    uint64_t bytes = 0;
+    for (const auto& r : *regions) bytes += r.size;
+    std::printf("%s: %llu bytes of protected functions encrypted in %zu regions -> %s\n",
+                c.input.c_str(), static_cast<unsigned long long>(bytes), regions->size(),
+                c.output.c_str());
+  }
+  return Status::Ok();
+}
+
+Status RunProtectFunctions(const FunctionsCliOptions& c) {
+  protect::functions::FunctionsOptions o;
+  LICET_ASSIGN_OR_RETURN(o.where, Pick(c.where, "--where",
+                                       {{"local", 0}, {"lan", 1}, {"local-lan", 2}, {"lan-local", 3}}));
+  LICET_ASSIGN_OR_RETURN(o.access_mode, Pick(c.mode, "--mode",
+                                             {{"user-limit", 1}, {"station-share", 2},
+                                              {"exclusive", 4}, {"no-user-limit", 8}}));
+  o.product_name = c.product_name;
+  o.activation_hint = c.activation_hint;
+  o.ip_protection = c.ip_protection;
+  if (c.ip_protection) return Protect(c, o, engine::FirmKey{});
+  if (c.product_code.empty()) return Error(ErrorCode::kInvalidArgument, "--product-code is required");
+  LICET_ASSIGN_OR_RETURN(uint64_t product, ParseNumber(c.product_code, UINT32_MAX, "--product-code"));
+  o.product_code = static_cast<uint32_t>(product);
+  if (c.firm_key.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "--firm-key is required (or --ip-protection)");
+  }
+  LICET_ASSIGN_OR_RETURN(Bytes key_file, ReadInput(c.firm_key));
+  LICET_ASSIGN_OR_RETURN(std::string passphrase, ReadPassphrase(c.passphrase_file));
+  auto firm = engine::DecodeFirmKeyFile(key_file, passphrase);
+  SecureWipe(passphrase.data(), passphrase.size());
+  if (!firm.ok()) return firm.status().WithContext(c.firm_key);
+  if (!c.firm_code.empty()) {
+    LICET_ASSIGN_OR_RETURN(uint64_t code, ParseNumber(c.firm_code, UINT32_MAX, "--firm-code"));
+    if (code != firm->firm_code) {
+      return Error(ErrorCode::kInvalidArgument,
+                   c.firm_key + " is the key of firm " + std::to_string(firm->firm_code) +
+                       ", not of firm " + std::to_string(code));
+    }
+  }
+  return Protect(c, o, *firm);
+}
+
+}  // namespace
+
+void RegisterProtectFunctionsCommand(CLI::App& protect, Globals& g, Action* action) {
+  (void)g;
+  auto o = std::make_shared<FunctionsCliOptions>();
+  CLI::App* cmd = protect.add_subcommand(
+      "functions", "encrypt the functions marked LICET_PROTECTED(feature) in a linked program");
+  cmd->set_config("--config", "", "read these options from a TOML file (keys = long option names)");
+  cmd->add_option("input", o->input, "the linked ELF executable or shared object")->required();
+  cmd->add_option("-o,--output", o->output, "the protected file to write")->required();
+  cmd->add_option("--firm-key", o->firm_key, "the vendor's firm.key (gives the product secret)");
+  cmd->add_option("--passphrase-file", o->passphrase_file, "file holding the firm.key passphrase");
+  cmd->add_option("--firm-code", o->firm_code, "firm code (checked against the firm key)");
+  cmd->add_option("--product-code", o->product_code, "product code");
+  cmd->add_option("--where", o->where, "local, lan, local-lan or lan-local (default local)");
+  cmd->add_option("--mode", o->mode, "user-limit, station-share, exclusive or no-user-limit");
+  cmd->add_option("--product-name", o->product_name, "name shown in messages (up to 63 bytes)");
+  cmd->add_option("--activation-hint", o->activation_hint,
+                  "how to get a license, shown in messages (up to 191 bytes)");
+  cmd->add_flag("--ip-protection", o->ip_protection,
+                "no license: embedded obfuscated keys (anti-reverse-engineering only)");
+  cmd->add_flag("--json", o->json, "print a JSON report of what was encrypted");
+  cmd->callback([o, action] { *action = [o] { return RunProtectFunctions(*o); }; });
+}
+
+}  // namespace licet::cli
