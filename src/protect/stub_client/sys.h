@@ -2,7 +2,7 @@
 // decryptor) or must not depend on it (the stub's licetd client). Header-only, freestanding:
 // no errno, every call returns the kernel's result (>= 0) or -errno.
 //
-// Shared by src/protect/stub (Engineer D) and src/protect/stub_client; add calls here as
+// Shared by src/protect/stub and src/protect/stub_client; add calls here as
 // needed, keeping the numbers from arch/x86/entry/syscalls/syscall_64.tbl.
 #ifndef LICET_PROTECT_STUB_CLIENT_SYS_H_
 #define LICET_PROTECT_STUB_CLIENT_SYS_H_
