@@ -1,7 +1,6 @@
 // licet protect exe|lib: encrypts an ELF executable or shared object so that it runs only
 // with a license (or, with --ip-protection, with an embedded obfuscated key).
 // docs/PROTECTION.md is the reference; src/protect/packer does the work.
-#include <sys/stat.h>
 #include <toml++/toml.h>
 
 #include <cstdio>
@@ -13,7 +12,7 @@
 #include "protect/packer/packer.h"
 #include "protect/stub/stub_blob.h"
 #include "tools/licet/cli.h"
-#include "tools/licet/passphrase.h"
+#include "tools/licet/protect_common.h"
 
 namespace licet::cli {
 namespace {
@@ -107,16 +106,6 @@ Status ApplyConfig(const CLI::App& cmd, ProtectCliOptions* o) {
   return Status::Ok();
 }
 
-Result<uint32_t> Choice(const std::string& value, const char* what,
-                        std::initializer_list<std::pair<const char*, uint32_t>> choices) {
-  std::string names;
-  for (const auto& [name, v] : choices) {
-    if (value == name) return v;
-    names += names.empty() ? name : std::string(", ") + name;
-  }
-  return Error(ErrorCode::kInvalidArgument, std::string(what) + " must be one of " + names);
-}
-
 Result<uint32_t> Seconds(const std::string& text, const char* what) {
   Result<int64_t> s = ParseDuration(text);
   if (!s.ok() || *s < 0 || *s > 0x7fffffff) {
@@ -145,13 +134,8 @@ Result<protect::packer::ProtectOptions> BuildOptions(const ProtectCliOptions& c,
   }
   LICET_ASSIGN_OR_RETURN(uint64_t feature, ParseNumber(c.feature_code, 0xffffffff, "feature code"));
   o.feature_code = static_cast<uint32_t>(feature);
-  LICET_ASSIGN_OR_RETURN(
-      o.where,
-      Choice(c.where, "--where", {{"local", 0}, {"lan", 1}, {"local-lan", 2}, {"lan-local", 3}}));
-  LICET_ASSIGN_OR_RETURN(
-      o.access_mode,
-      Choice(c.mode, "--mode",
-             {{"user-limit", 1}, {"station-share", 2}, {"exclusive", 4}, {"no-user-limit", 8}}));
+  LICET_ASSIGN_OR_RETURN(o.where, ParseWhere(c.where));
+  LICET_ASSIGN_OR_RETURN(o.access_mode, ParseAccessMode(c.mode));
   LICET_ASSIGN_OR_RETURN(o.check_interval_seconds, Seconds(c.check_interval, "--check-interval"));
   LICET_ASSIGN_OR_RETURN(uint32_t loss, Choice(c.on_loss, "--on-loss", {{"warn", 0}, {"exit", 1}}));
   o.on_loss = static_cast<OnLoss>(loss);
@@ -201,30 +185,14 @@ Status RunProtect(const ProtectCliOptions& c, Kind kind) {
   LICET_ASSIGN_OR_RETURN(protect::packer::ProtectOptions o, BuildOptions(c, kind));
   SecretBytes firm_secret;
   if (!c.ip_protection) {
-    if (c.firm_key.empty()) {
-      return Error(ErrorCode::kInvalidArgument, "--firm-key is required (or --ip-protection)");
-    }
-    LICET_ASSIGN_OR_RETURN(Bytes key_file, ReadInput(c.firm_key));
-    LICET_ASSIGN_OR_RETURN(std::string passphrase, ReadPassphrase(c.passphrase_file));
-    auto firm = engine::DecodeFirmKeyFile(key_file, passphrase);
-    SecureWipe(passphrase.data(), passphrase.size());
-    if (!firm.ok()) return firm.status().WithContext(c.firm_key);
-    if (firm->firm_code != o.firm_code) {
-      return Error(ErrorCode::kInvalidArgument, c.firm_key + " is the key of firm " +
-                                                    std::to_string(firm->firm_code) +
-                                                    ", not of firm " + std::to_string(o.firm_code));
-    }
-    firm_secret = std::move(firm->firm_secret);
+    LICET_ASSIGN_OR_RETURN(engine::FirmKey firm, LoadFirmKey(c.firm_key, c.passphrase_file, o.firm_code));
+    firm_secret = std::move(firm.firm_secret);
   }
-  struct stat st {};
-  if (::stat(c.input.c_str(), &st) != 0) {
-    return Error(ErrorCode::kNotFound, c.input + ": cannot read it");
-  }
-  LICET_ASSIGN_OR_RETURN(Bytes input, Env::Default().ReadFile(c.input, protect::elf::kMaxFileSize));
+  LICET_ASSIGN_OR_RETURN(InputFile in, ReadInputFile(c.input));
   protect::packer::ProtectReport report;
-  auto out = protect::packer::Protect(input, o, firm_secret, protect::stub::StubBlob(), &report);
+  auto out = protect::packer::Protect(in.bytes, o, firm_secret, protect::stub::StubBlob(), &report);
   if (!out.ok()) return out.status().WithContext(c.input);
-  LICET_RETURN_IF_ERROR(Env::Default().WriteFileAtomic(c.output, *out, st.st_mode & 07777));
+  LICET_RETURN_IF_ERROR(Env::Default().WriteFileAtomic(c.output, *out, in.mode));
   if (c.json) {
     std::printf("%s\n", ReportJson(report, c).dump(2).c_str());
   } else {

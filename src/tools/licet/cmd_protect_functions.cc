@@ -1,8 +1,6 @@
 // licet protect functions: encrypts the functions a program marked with LICET_PROTECTED
 // (include/licet/protect.h), one content key per feature code. docs/PROTECTION.md
 // "Function-level protection"; src/protect/functions does the work.
-#include <sys/stat.h>
-
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -12,7 +10,7 @@
 #include "protect/elf/elf_file.h"
 #include "protect/functions/protector.h"
 #include "tools/licet/cli.h"
-#include "tools/licet/passphrase.h"
+#include "tools/licet/protect_common.h"
 
 namespace licet::cli {
 namespace {
@@ -32,25 +30,13 @@ struct FunctionsCliOptions {
   bool json = false;
 };
 
-Result<uint32_t> Pick(const std::string& value, const char* what,
-                      std::initializer_list<std::pair<const char*, uint32_t>> choices) {
-  std::string names;
-  for (const auto& [name, v] : choices) {
-    if (value == name) return v;
-    names += names.empty() ? name : std::string(", ") + name;
-  }
-  return Error(ErrorCode::kInvalidArgument, std::string(what) + " must be one of " + names);
-}
-
 // Encrypts c.input into c.output and prints the report.
 Status Protect(const FunctionsCliOptions& c, const protect::functions::FunctionsOptions& o,
                const engine::FirmKey& firm) {
-  struct stat st {};
-  if (::stat(c.input.c_str(), &st) != 0) return Error(ErrorCode::kNotFound, c.input + ": cannot read it");
-  LICET_ASSIGN_OR_RETURN(Bytes file, Env::Default().ReadFile(c.input, protect::elf::kMaxFileSize));
-  auto regions = protect::functions::ProtectFunctions(file, firm, o);
+  LICET_ASSIGN_OR_RETURN(InputFile in, ReadInputFile(c.input));
+  auto regions = protect::functions::ProtectFunctions(in.bytes, firm, o);
   if (!regions.ok()) return regions.status().WithContext(c.input);
-  LICET_RETURN_IF_ERROR(Env::Default().WriteFileAtomic(c.output, file, st.st_mode & 07777));
+  LICET_RETURN_IF_ERROR(Env::Default().WriteFileAtomic(c.output, in.bytes, in.mode));
   if (c.json) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& r : *regions) {
@@ -76,11 +62,8 @@ Status Protect(const FunctionsCliOptions& c, const protect::functions::Functions
 
 Status RunProtectFunctions(const FunctionsCliOptions& c) {
   protect::functions::FunctionsOptions o;
-  LICET_ASSIGN_OR_RETURN(o.where, Pick(c.where, "--where",
-                                       {{"local", 0}, {"lan", 1}, {"local-lan", 2}, {"lan-local", 3}}));
-  LICET_ASSIGN_OR_RETURN(o.access_mode, Pick(c.mode, "--mode",
-                                             {{"user-limit", 1}, {"station-share", 2},
-                                              {"exclusive", 4}, {"no-user-limit", 8}}));
+  LICET_ASSIGN_OR_RETURN(o.where, ParseWhere(c.where));
+  LICET_ASSIGN_OR_RETURN(o.access_mode, ParseAccessMode(c.mode));
   o.product_name = c.product_name;
   o.activation_hint = c.activation_hint;
   o.ip_protection = c.ip_protection;
@@ -88,23 +71,13 @@ Status RunProtectFunctions(const FunctionsCliOptions& c) {
   if (c.product_code.empty()) return Error(ErrorCode::kInvalidArgument, "--product-code is required");
   LICET_ASSIGN_OR_RETURN(uint64_t product, ParseNumber(c.product_code, UINT32_MAX, "--product-code"));
   o.product_code = static_cast<uint32_t>(product);
-  if (c.firm_key.empty()) {
-    return Error(ErrorCode::kInvalidArgument, "--firm-key is required (or --ip-protection)");
-  }
-  LICET_ASSIGN_OR_RETURN(Bytes key_file, ReadInput(c.firm_key));
-  LICET_ASSIGN_OR_RETURN(std::string passphrase, ReadPassphrase(c.passphrase_file));
-  auto firm = engine::DecodeFirmKeyFile(key_file, passphrase);
-  SecureWipe(passphrase.data(), passphrase.size());
-  if (!firm.ok()) return firm.status().WithContext(c.firm_key);
+  uint32_t firm_code = 0;  // any: the firm key names it
   if (!c.firm_code.empty()) {
     LICET_ASSIGN_OR_RETURN(uint64_t code, ParseNumber(c.firm_code, UINT32_MAX, "--firm-code"));
-    if (code != firm->firm_code) {
-      return Error(ErrorCode::kInvalidArgument,
-                   c.firm_key + " is the key of firm " + std::to_string(firm->firm_code) +
-                       ", not of firm " + std::to_string(code));
-    }
+    firm_code = static_cast<uint32_t>(code);
   }
-  return Protect(c, o, *firm);
+  LICET_ASSIGN_OR_RETURN(engine::FirmKey firm, LoadFirmKey(c.firm_key, c.passphrase_file, firm_code));
+  return Protect(c, o, firm);
 }
 
 }  // namespace
