@@ -6,6 +6,7 @@
 #include <limits>
 #include <string>
 
+#include "common/utf8.h"
 #include "format/cbor.h"
 
 namespace licet::format {
@@ -13,40 +14,6 @@ namespace {
 
 // Deep enough for any real limit, shallow enough that the recursion cannot exhaust the stack.
 constexpr size_t kMaxSupportedDepth = 512;
-
-// RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
-bool IsValidUtf8(ByteSpan s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const uint8_t c = s[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len;
-    uint32_t cp;
-    if (c >= 0xc2 && c <= 0xdf) {
-      len = 2, cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      len = 3, cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      len = 4, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (s.size() - i < len) return false;
-    for (size_t k = 1; k < len; ++k) {
-      if ((s[i + k] & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (s[i + k] & 0x3f);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff)) {
-      return false;
-    }
-    i += len;
-  }
-  return true;
-}
 
 class Decoder {
  public:

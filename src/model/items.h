@@ -17,6 +17,7 @@
 #include "common/bytes.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "common/utf8.h"
 
 namespace licet::model {
 
@@ -217,9 +218,8 @@ struct ContainerState {
 // Checks every firm (distinct codes) and the times.
 [[nodiscard]] Status Validate(const ContainerState& state);
 
-// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or code points
-// above U+10FFFF).
-bool IsValidUtf8(std::string_view text);
+// Well-formed UTF-8 (common/utf8.h), named here too for the model's callers.
+using ::licet::IsValidUtf8;
 
 }  // namespace licet::model
 
