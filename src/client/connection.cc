@@ -3,13 +3,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <bit>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 
 #include "protocol/protocol.h"
@@ -25,6 +30,34 @@ constexpr int kMinTimeoutSeconds = 1;
 constexpr int kMaxTimeoutSeconds = 3600;
 
 std::string Errno(int err) { return std::string(strerror(err)); }
+
+// 0 = not known yet (first use, or reset in a forked child).
+std::atomic<pid_t> g_pid{0};
+
+void ForgetPidInChild() { g_pid.store(0, std::memory_order_relaxed); }
+
+// Responses up to this size are read with one recv(2); larger ones grow the buffer.
+constexpr size_t kResponseBuffer = 4096;
+
+// The smallest shared-memory region CallInPlace creates.
+constexpr size_t kMinShmRegion = 256 * 1024;
+
+// After connect(2), the socket blocks, bounded by `timeout`: a request is then one send(2)
+// and (for the usual small answer) one recv(2), with no poll(2) and no EAGAIN round.
+Status MakeBlockingWithTimeout(int fd, std::chrono::milliseconds timeout) {
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+    return Error(ErrorCode::kIoError, "fcntl: " + Errno(errno));
+  }
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>(timeout.count() % 1000 * 1000);
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
+      ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0) {
+    return Error(ErrorCode::kIoError, "setsockopt: " + Errno(errno));
+  }
+  return Status::Ok();
+}
 
 // Milliseconds left until `deadline` for poll(2): never negative, rounded up so that a
 // timeout is not reported a millisecond early.
@@ -98,6 +131,26 @@ Status ConnectUnix(int fd, const sockaddr_un& addr, const std::string& path, Clo
 
 }  // namespace
 
+pid_t CurrentPid() {
+  // Registered once, before the first pid is cached, so no fork can slip in between.
+  static const bool registered = [] {
+    ::pthread_atfork(nullptr, nullptr, ForgetPidInChild);
+    return true;
+  }();
+  (void)registered;
+  pid_t pid = g_pid.load(std::memory_order_relaxed);
+  if (pid == 0) {
+    pid = ::getpid();
+    g_pid.store(pid, std::memory_order_relaxed);
+  }
+  return pid;
+}
+
+bool ShmFromEnvironment() {
+  const char* env = std::getenv("LICET_SHM");
+  return env == nullptr || std::strcmp(env, "0") != 0;
+}
+
 std::chrono::milliseconds TimeoutFromEnvironment() {
   ConnectionOptions defaults;
   const char* env = std::getenv("LICET_TIMEOUT");
@@ -126,6 +179,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& socket_p
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return Error(ErrorCode::kIoError, "socket: " + Errno(errno));
   Status connected = ConnectUnix(fd, addr, socket_path, Clock::now() + options.timeout);
+  if (connected.ok()) connected = MakeBlockingWithTimeout(fd, options.timeout);
   if (!connected.ok()) {
     ::close(fd);
     return connected;
@@ -137,18 +191,18 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& socket_p
 }
 
 Connection::Connection(int fd, std::string socket_path, ConnectionOptions options)
-    : owner_pid_(::getpid()), socket_path_(std::move(socket_path)), options_(std::move(options)), fd_(fd) {}
+    : owner_pid_(CurrentPid()), socket_path_(std::move(socket_path)), options_(std::move(options)), fd_(fd) {}
 
 Connection::~Connection() {
   // In a forked child the parent's socket is not ours to use (AbandonInForkedChild closes
   // the child's copy); closing here is right only in the process that opened it.
-  if (fd_ >= 0 && ::getpid() == owner_pid_) ::close(fd_);
+  if (fd_ >= 0 && CurrentPid() == owner_pid_) ::close(fd_);
 }
 
 bool Connection::usable() const { return !broken_.load(std::memory_order_acquire); }
 
 bool Connection::Probe() {
-  if (::getpid() != owner_pid_) return false;
+  if (CurrentPid() != owner_pid_) return false;
   std::unique_lock<std::mutex> lock(mu_, std::try_to_lock);
   if (!lock.owns_lock()) return usable();
   if (fd_ < 0) return false;
@@ -190,6 +244,9 @@ Status Connection::Hello() {
   if (auto home = response.find("home"); home != response.end() && home->is_string()) {
     home_ = home->get<std::string>();
   }
+  if (auto shm = response.find("shm"); shm != response.end() && shm->is_boolean()) {
+    shm_available_ = options_.use_shm && shm->get<bool>();
+  }
   return Status::Ok();
 }
 
@@ -213,58 +270,75 @@ Status Connection::WriteAll(const uint8_t* data, size_t size, Clock::time_point 
     if (n > 0) {
       data += n;
       size -= static_cast<size_t>(n);
+      if (size > 0 && Clock::now() >= deadline) break;
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      auto ready = WaitFor(fd_, POLLOUT, deadline);
-      if (!ready.ok()) return Break(ready.status());
-      if (!*ready) {
-        return Break(Error(ErrorCode::kUnavailable, "licetd at " + socket_path_ +
-                                                        " did not take the request within " +
-                                                        Seconds(options_.timeout)));
-      }
-      continue;
-    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;  // SO_SNDTIMEO expired
     int err = errno;
+    if (err == EPIPE || err == ECONNRESET) closed_by_peer_.store(true, std::memory_order_release);
     return Break(Error(ErrorCode::kUnavailable,
                        "writing to licetd at " + socket_path_ + " failed: " + Errno(err) +
                            (err == EPIPE || err == ECONNRESET ? " (did licetd stop or restart?)" : "")));
   }
-  return Status::Ok();
+  if (size == 0) return Status::Ok();
+  return Break(Error(ErrorCode::kUnavailable, "licetd at " + socket_path_ +
+                                                  " did not take the request within " +
+                                                  Seconds(options_.timeout)));
 }
 
-Status Connection::ReadAll(uint8_t* data, size_t size, Clock::time_point deadline) {
-  while (size > 0) {
-    ssize_t n = ::recv(fd_, data, size, 0);
+Result<ByteSpan> Connection::ReadFrame(Clock::time_point deadline) {
+  if (in_.size() < kResponseBuffer) in_.resize(kResponseBuffer);
+  size_t have = 0;
+  size_t want = protocol::kFrameHeaderSize;  // the whole frame once its header is known
+  bool header_known = false;
+  for (;;) {
+    if (!header_known && have >= protocol::kFrameHeaderSize) {
+      auto length = protocol::DecodeFrameLength(ByteSpan(in_.data(), protocol::kFrameHeaderSize));
+      if (!length.ok()) {
+        return Break(length.status().WithContext("bad response from licetd at " + socket_path_));
+      }
+      header_known = true;
+      want = protocol::kFrameHeaderSize + *length;
+      if (in_.size() < want) in_.resize(want);
+    }
+    if (header_known && have >= want) break;
+    // Before the header is known, read as much as fits: a small answer comes in one recv.
+    const size_t room = header_known ? want - have : in_.size() - have;
+    ssize_t n = ::recv(fd_, in_.data() + have, room, 0);
     if (n > 0) {
-      data += n;
-      size -= static_cast<size_t>(n);
-      continue;
-    }
-    if (n == 0) {
-      return Break(Error(ErrorCode::kUnavailable, "licetd at " + socket_path_ +
-                                                      " closed the connection (did it stop or restart?)"));
-    }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      auto ready = WaitFor(fd_, POLLIN, deadline);
-      if (!ready.ok()) return Break(ready.status());
-      if (!*ready) {
+      have += static_cast<size_t>(n);
+      if (!(header_known && have >= want) && Clock::now() >= deadline) {
         return Break(Error(ErrorCode::kUnavailable, "licetd at " + socket_path_ +
                                                         " did not answer within " +
                                                         Seconds(options_.timeout)));
       }
       continue;
     }
+    if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+      closed_by_peer_.store(true, std::memory_order_release);
+      return Break(Error(ErrorCode::kUnavailable, "licetd at " + socket_path_ +
+                                                      " closed the connection (did it stop or restart?)"));
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {  // SO_RCVTIMEO expired
+      return Break(Error(ErrorCode::kUnavailable, "licetd at " + socket_path_ +
+                                                      " did not answer within " +
+                                                      Seconds(options_.timeout)));
+    }
     return Break(Error(ErrorCode::kUnavailable,
                        "reading from licetd at " + socket_path_ + " failed: " + Errno(errno)));
   }
-  return Status::Ok();
+  if (have != want) {
+    // licetd answers one request with one frame and sends nothing unasked.
+    return Break(Error(ErrorCode::kProtocolError,
+                       "licetd at " + socket_path_ + " sent more than one answer"));
+  }
+  return ByteSpan(in_.data() + protocol::kFrameHeaderSize, want - protocol::kFrameHeaderSize);
 }
 
-Result<json> Connection::Call(json request) {
-  if (::getpid() != owner_pid_) {
+Status Connection::CheckCaller(const json& request) const {
+  if (CurrentPid() != owner_pid_) {
     // Checked before taking mu_: after fork() the child's copy of mu_ may be locked forever.
     return Error(ErrorCode::kUnavailable,
                  "this connection to licetd belongs to process " + std::to_string(owner_pid_) +
@@ -274,7 +348,46 @@ Result<json> Connection::Call(json request) {
   if (!request.is_object() || !request.contains("op")) {
     return Error(ErrorCode::kInvalidArgument, "a licetd request is a map with an 'op'");
   }
+  return Status::Ok();
+}
+
+Result<json> Connection::Call(json request) {
+  LICET_RETURN_IF_ERROR(CheckCaller(request));
   std::lock_guard<std::mutex> lock(mu_);
+  return Exchange(std::move(request), -1);
+}
+
+Status Connection::CallInPlace(json request, ByteSpan data, const InPlaceResult& accept) {
+  LICET_RETURN_IF_ERROR(CheckCaller(request));
+  if (!shm_available_) return Error(ErrorCode::kInternal, "CallInPlace without shared memory");
+  if (data.size() > protocol::kMaxShmSize) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "a buffer of " + std::to_string(data.size()) + " bytes exceeds the shared memory limit");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (fd_ < 0) return BrokenStatus();
+  if (!shm_ || shm_->size() < data.size()) {
+    // Sized in powers of two so that a program that grows its buffers replaces it rarely.
+    const size_t size = std::min<size_t>(protocol::kMaxShmSize,
+                                         std::max(kMinShmRegion, std::bit_ceil(data.size())));
+    shm_.reset();
+    shm_attached_ = false;
+    LICET_ASSIGN_OR_RETURN(shm_, protocol::ShmRegion::Create(size));
+  }
+  if (!data.empty()) std::memcpy(shm_->bytes().data(), data.data(), data.size());
+  request["shm_offset"] = 0;
+  request["shm_length"] = data.size();
+  int fd = -1;
+  if (!shm_attached_) {
+    request["shm_size"] = shm_->size();
+    fd = shm_->fd();
+  }
+  LICET_ASSIGN_OR_RETURN(json response, Exchange(std::move(request), fd));
+  shm_attached_ = true;
+  return accept(response, ByteSpan(shm_->bytes().data(), data.size()));
+}
+
+Result<json> Connection::Exchange(json request, int fd) {
   if (fd_ < 0) return BrokenStatus();
 
   const uint64_t id = next_id_++;
@@ -292,14 +405,19 @@ Result<json> Connection::Call(json request) {
   }
 
   const Clock::time_point deadline = Clock::now() + options_.timeout;
-  LICET_RETURN_IF_ERROR(WriteAll(frame.data(), frame.size(), deadline));
-  uint8_t header[protocol::kFrameHeaderSize];
-  LICET_RETURN_IF_ERROR(ReadAll(header, sizeof(header), deadline));
-  auto length = protocol::DecodeFrameLength(header);
-  if (!length.ok()) return Break(length.status().WithContext("bad response from licetd at " + socket_path_));
-  Bytes body(*length);
-  LICET_RETURN_IF_ERROR(ReadAll(body.data(), body.size(), deadline));
+  if (fd >= 0) {
+    Status sent = protocol::SendWithFd(fd_, frame, fd);
+    if (!sent.ok()) {
+      return Break(Error(ErrorCode::kUnavailable,
+                         "writing to licetd at " + socket_path_ + " failed: " + sent.message()));
+    }
+  } else {
+    LICET_RETURN_IF_ERROR(WriteAll(frame.data(), frame.size(), deadline));
+  }
+  LICET_ASSIGN_OR_RETURN(ByteSpan body, ReadFrame(deadline));
   auto decoded = protocol::DecodeMessage(body);
+  // A big crypt answer leaves a big buffer behind; give the memory back.
+  if (in_.size() > (1u << 20)) Bytes().swap(in_);
   if (!decoded.ok()) return Break(decoded.status().WithContext("bad response from licetd at " + socket_path_));
   json response = std::move(decoded).value();
 

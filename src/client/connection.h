@@ -12,26 +12,43 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "common/bytes.h"
 #include "common/status.h"
+#include "protocol/shm.h"
 
 namespace licet::client {
 
 struct ConnectionOptions {
   // A request (or the connect and hello of Open) that gets no complete answer in this time
-  // fails with kUnavailable and breaks the connection.
+  // fails with kUnavailable and breaks the connection. (Each blocking send and receive waits
+  // at most this long, and a request whose answer trickles in is cut off when it passes the
+  // deadline after a partial read.)
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
   // Sent in `hello` so licetd's log names the client.
   std::string client_name = "liblicet";
+  // Let CallInPlace use shared memory when licetd offers it (docs/PROTOCOL.md
+  // "Shared-memory crypt"); false keeps every byte on the socket.
+  bool use_shm = true;
 };
+
+// The id of the calling process, without a system call: cached, and reset in the child by a
+// pthread_atfork handler (so a child made by fork() sees its own pid). A process created by a
+// raw clone(2) that skips the fork handlers must not use a Connection of its parent.
+// Thread-safe and async-signal-safe.
+pid_t CurrentPid();
 
 // The timeout liblicet uses: $LICET_TIMEOUT (seconds, 1..3600) when set and valid, else 30 s.
 std::chrono::milliseconds TimeoutFromEnvironment();
+
+// False when $LICET_SHM is "0": liblicet then sends crypt buffers over the socket only.
+bool ShmFromEnvironment();
 
 class Connection {
  public:
@@ -53,6 +70,24 @@ class Connection {
   // its own: the lease state belongs to the parent's connection).
   [[nodiscard]] Result<nlohmann::json> Call(nlohmann::json request);
 
+  // True when CallInPlace can use shared memory: licetd offered it in hello and the options
+  // allow it.
+  bool shm_available() const { return shm_available_; }
+  // Called with the response of a successful CallInPlace and the result bytes (as many as
+  // `data` had), under the connection's lock: it must copy what it needs.
+  using InPlaceResult = std::function<Status(const nlohmann::json& response, ByteSpan result)>;
+  // Like Call for a `crypt` request (without "data") whose bytes go through the connection's
+  // shared memory: copies `data` into it (created, or replaced by a larger one, as needed;
+  // its descriptor is sent with the first request that uses it), adds "shm_offset" and
+  // "shm_length", and hands the response and the transformed bytes to `accept`, whose
+  // Status it returns. Only when shm_available(); `data` at most protocol::kMaxShmSize
+  // bytes (else kInvalidArgument). Errors as Call.
+  [[nodiscard]] Status CallInPlace(nlohmann::json request, ByteSpan data, const InPlaceResult& accept);
+
+  // True when the connection broke because licetd closed it (EOF, EPIPE, ECONNRESET: it
+  // stopped or restarted), as opposed to a timeout or a bad answer. A request that failed so
+  // may be retried on a new connection: the leases of this one are gone anyway.
+  bool closed_by_peer() const { return closed_by_peer_.load(std::memory_order_acquire); }
   // False once broken (see above). A connection may break silently (licetd exits) and only
   // notice it at the next Call.
   bool usable() const;
@@ -79,9 +114,15 @@ class Connection {
   Connection(int fd, std::string socket_path, ConnectionOptions options);
 
   Status Hello();
+  // The checks of Call that need no lock: right process, a map with "op".
+  Status CheckCaller(const nlohmann::json& request) const;
+  // With mu_ held: sends `request` (with an id; with `fd` attached unless it is -1), reads
+  // and checks the answer.
+  Result<nlohmann::json> Exchange(nlohmann::json request, int fd);
   // Both with mu_ held. They break the connection on failure.
   Status WriteAll(const uint8_t* data, size_t size, std::chrono::steady_clock::time_point deadline);
-  Status ReadAll(uint8_t* data, size_t size, std::chrono::steady_clock::time_point deadline);
+  // Reads one response frame into in_ and returns its body (valid until the next call).
+  Result<ByteSpan> ReadFrame(std::chrono::steady_clock::time_point deadline);
   Status Break(Status why);  // closes the socket, remembers why; returns the kUnavailable Status
   Status BrokenStatus() const;
 
@@ -92,10 +133,15 @@ class Connection {
   std::string home_;
 
   std::atomic<bool> broken_{false};  // read without mu_ so usable() never waits on a call
+  std::atomic<bool> closed_by_peer_{false};
   mutable std::mutex mu_;
   int fd_;                  // -1 once broken; guarded by mu_
   uint64_t next_id_ = 1;    // guarded by mu_
   std::string broken_why_;  // guarded by mu_
+  Bytes in_;                // response buffer, reused across calls; guarded by mu_
+  bool shm_available_ = false;                 // set by Hello
+  std::unique_ptr<protocol::ShmRegion> shm_;   // guarded by mu_
+  bool shm_attached_ = false;  // licetd has taken shm_ (a request with it succeeded); mu_
 };
 
 }  // namespace licet::client

@@ -262,6 +262,49 @@ TEST(ConnectionTest, ForkedChildCannotUseTheParentsConnection) {
   EXPECT_TRUE((*c)->Call({{"op", "list"}}).ok());
 }
 
+TEST(ConnectionTest, LargeResponsesAndCurrentPid) {
+  FakeLicetd fake;
+  auto c = Connection::Open(fake.socket_path(), Fast());
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(CurrentPid(), ::getpid());
+  fake.set_handler([](const json&) {
+    return json{{"data", json::binary(std::vector<uint8_t>(300000, 0x5a))}};
+  });
+  for (int i = 0; i < 3; ++i) {  // the reused buffer grows, shrinks and grows again
+    auto r = (*c)->Call({{"op", "crypt"}});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    const std::vector<uint8_t>& data = (*r)["data"].get_binary();
+    EXPECT_EQ(data, std::vector<uint8_t>(300000, 0x5a));
+  }
+  fake.set_handler([](const json&) { return json{{"small", 1}}; });
+  EXPECT_TRUE((*c)->Call({{"op", "list"}}).ok());
+}
+
+TEST(ConnectionTest, AnswerWithAnExtraFrameBreaksTheConnection) {
+  FakeLicetd fake;
+  auto c = Connection::Open(fake.socket_path(), Fast());
+  ASSERT_TRUE(c.ok());
+  // {"id": 2, "code": 0} twice: one answer too many.
+  std::vector<uint8_t> frame = {0, 0, 0, 10, 0xa2, 0x62, 'i', 'd', 0x02, 0x64, 'c', 'o', 'd', 'e', 0x00};
+  std::vector<uint8_t> raw = frame;
+  raw.insert(raw.end(), frame.begin(), frame.end());
+  fake.set_handler([raw](const json&) { return json{{"raw", json::binary(raw)}}; });
+  auto r = (*c)->Call({{"op", "list"}});
+  EXPECT_EQ(r.status().code(), ErrorCode::kProtocolError) << r.status().ToString();
+  EXPECT_FALSE((*c)->usable());
+}
+
+TEST(ConnectionTest, ForkedChildSeesItsOwnPid) {
+  const pid_t parent = CurrentPid();
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) _exit(CurrentPid() == ::getpid() && CurrentPid() != parent ? 0 : 1);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(CurrentPid(), parent);
+}
+
 TEST(ConnectionTest, TimeoutFromEnvironment) {
   unsetenv("LICET_TIMEOUT");
   EXPECT_EQ(TimeoutFromEnvironment(), std::chrono::seconds(30));

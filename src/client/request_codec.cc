@@ -169,7 +169,7 @@ Result<json> EncodeAccess(const licet_access_params* in) {
 }
 
 Result<json> EncodeCrypt(uint64_t handle, int op, const licet_crypt_params* params, const void* buf,
-                         size_t len) {
+                         size_t len, bool with_data) {
   if (op != LICET_CRYPT_ENCRYPT && op != LICET_CRYPT_DECRYPT && op != LICET_CRYPT_DIRECT) {
     return Error(ErrorCode::kInvalidArgument,
                  "licet_crypt: op is " + std::to_string(op) + ": use LICET_CRYPT_ENCRYPT, _DECRYPT or _DIRECT");
@@ -189,19 +189,23 @@ Result<json> EncodeCrypt(uint64_t handle, int op, const licet_crypt_params* para
                   {"crypt_op", op},
                   {"encryption_code", params->encryption_code},
                   {"feature_code", params->feature_code},
-                  {"iv", json::binary(std::vector<uint8_t>(params->iv, params->iv + kIvSize))},
-                  {"data", json::binary(len == 0 ? std::vector<uint8_t>() : std::vector<uint8_t>(data, data + len))}};
+                  {"iv", json::binary(std::vector<uint8_t>(params->iv, params->iv + kIvSize))}};
+  if (with_data) {
+    request["data"] = json::binary(len == 0 ? std::vector<uint8_t>() : std::vector<uint8_t>(data, data + len));
+  }
   if (op == LICET_CRYPT_DECRYPT) {
     request["tag"] = json::binary(std::vector<uint8_t>(params->tag, params->tag + kTagSize));
   }
   return request;
 }
 
-Status DecodeCrypt(const json& response, int op, licet_crypt_params* params, void* buf, size_t len) {
-  auto data = response.find("data");
-  if (data == response.end() || !data->is_binary() || data->get_binary().size() != len) {
-    return BadResponse("'data' is missing or not " + std::to_string(len) + " bytes");
-  }
+namespace {
+
+// The data of a crypt response: `result`, checked to be len bytes; the tag from the
+// response for LICET_CRYPT_ENCRYPT. Copies only when everything checks out.
+Status CopyCryptResult(const json& response, int op, licet_crypt_params* params,
+                       const uint8_t* result, size_t result_size, void* buf, size_t len) {
+  if (result_size != len) return BadResponse("'data' is missing or not " + std::to_string(len) + " bytes");
   const json::binary_t* tag = nullptr;
   if (op == LICET_CRYPT_ENCRYPT) {
     auto t = response.find("tag");
@@ -210,9 +214,25 @@ Status DecodeCrypt(const json& response, int op, licet_crypt_params* params, voi
     }
     tag = &t->get_binary();
   }
-  if (len != 0) memcpy(buf, data->get_binary().data(), len);
+  if (len != 0) memcpy(buf, result, len);
   if (tag != nullptr) memcpy(params->tag, tag->data(), kTagSize);
   return Status::Ok();
+}
+
+}  // namespace
+
+Status DecodeCrypt(const json& response, int op, licet_crypt_params* params, void* buf, size_t len) {
+  auto data = response.find("data");
+  if (data == response.end() || !data->is_binary()) {
+    return BadResponse("'data' is missing or not " + std::to_string(len) + " bytes");
+  }
+  const auto& bytes = data->get_binary();
+  return CopyCryptResult(response, op, params, bytes.data(), bytes.size(), buf, len);
+}
+
+Status DecodeCryptInPlace(const json& response, int op, licet_crypt_params* params, ByteSpan result,
+                          void* buf, size_t len) {
+  return CopyCryptResult(response, op, params, result.data(), result.size(), buf, len);
 }
 
 Status DecodeItemInfo(const json& response, licet_item_info* info) {

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "common/bytes.h"
 #include "common/status.h"
 #include "licet/licet.h"
 
@@ -37,13 +38,19 @@ Status CheckStructSize(const void* object, uint32_t size, uint32_t min_size, uin
 Result<nlohmann::json> EncodeAccess(const licet_access_params* params);
 
 // The `crypt` request. `buf` may be NULL only when len is 0; len ≤ LICET_CRYPT_MAX_LEN.
+// Without `with_data` the request has no "data" (the bytes go through shared memory) and
+// `buf` is only checked.
 Result<nlohmann::json> EncodeCrypt(uint64_t handle, int op, const licet_crypt_params* params,
-                                   const void* buf, size_t len);
+                                   const void* buf, size_t len, bool with_data = true);
 // Copies the response's data into buf (it must be exactly len bytes) and, for
 // LICET_CRYPT_ENCRYPT, its 16-byte tag into params->tag. kProtocolError on a bad response
 // (then buf and params are untouched).
 Status DecodeCrypt(const nlohmann::json& response, int op, licet_crypt_params* params, void* buf,
                    size_t len);
+// The same for a shared-memory crypt: the data is `result` (len bytes), the tag in the
+// response.
+Status DecodeCryptInPlace(const nlohmann::json& response, int op, licet_crypt_params* params,
+                          ByteSpan result, void* buf, size_t len);
 
 // Fills `info` (whose size was checked with CheckStructSize) from a response carrying
 // `serial` and `item`. Strings are NUL-terminated; text longer than the field is cut at a

@@ -46,16 +46,25 @@ Result<std::shared_ptr<Connection>> SharedConnection() {
                  [] { ::pthread_atfork(PrepareFork, ParentAfterFork, ChildAfterFork); });
   Shared& shared = Global();
   std::lock_guard<std::mutex> lock(shared.mu);
-  if (shared.connection && shared.connection->owner_pid() == ::getpid() && shared.connection->Probe()) {
+  // No probe of the socket here (it cost a poll(2) per access): a connection that licetd
+  // closed meanwhile fails the next call with closed_by_peer(), and licet_access retries
+  // that once on a new connection (RetryAfterRestart).
+  if (shared.connection && shared.connection->owner_pid() == CurrentPid() &&
+      shared.connection->usable()) {
     return shared.connection;
   }
   ConnectionOptions options;
   options.timeout = TimeoutFromEnvironment();
   options.client_name = "liblicet " LICET_VERSION;
+  options.use_shm = ShmFromEnvironment();
   LICET_ASSIGN_OR_RETURN(std::unique_ptr<Connection> opened,
                          Connection::Open(protocol::DefaultSocketPath(), options));
   shared.connection = std::move(opened);
   return shared.connection;
+}
+
+bool RetryAfterRestart(const Status& failure, const Connection& connection) {
+  return failure.code() == ErrorCode::kUnavailable && connection.closed_by_peer();
 }
 
 void ResetSharedConnectionForTest() {

@@ -11,12 +11,19 @@
 namespace licet::client {
 
 // The shared connection, opened on first use to protocol::DefaultSocketPath() with
-// TimeoutFromEnvironment(). Reopened when the current one is broken or licetd closed it
-// (licetd restarted: handles on the old connection stay invalid, new accesses work), and in
+// TimeoutFromEnvironment(). Reopened when the current one is broken (licetd restarted:
+// handles on the old connection stay invalid, new accesses work; see RetryAfterRestart for
+// a restart noticed only by the call itself), and in
 // a forked child, which never uses its parent's socket: a pthread_atfork handler closes the
 // child's copy, so that the parent's leases end with the parent.
 // Thread-safe. The errors of Connection::Open.
 [[nodiscard]] Result<std::shared_ptr<Connection>> SharedConnection();
+
+// True when a call on `connection` failed only because licetd had closed it before the call
+// (it stopped or restarted while the connection was idle): the caller may open a new one
+// with SharedConnection() and repeat the call once. Requests that create nothing on a dead
+// connection (access, list) are safe to repeat: licetd freed whatever the old one held.
+bool RetryAfterRestart(const Status& failure, const Connection& connection);
 
 // Drops the shared connection (closing it once no handle uses it). For tests.
 void ResetSharedConnectionForTest();

@@ -111,7 +111,7 @@ json Dispatcher::Dispatch(ConnectionState& conn, Call& call, json& request, bool
     case Op::kUnits:
       return Units(call, request, async);
     case Op::kCrypt:
-      return Crypt(call, request, async);
+      return Crypt(conn, call, request, async);
     case Op::kList:
       return List(call);
     case Op::kContext:
@@ -158,6 +158,7 @@ json Dispatcher::Hello(ConnectionState& conn, const Call& call, const json& requ
   r["version"] = protocol::kProtocolVersion;
   r["server"] = "licetd " LICET_VERSION;
   r["home"] = cache_->store().home();
+  r["shm"] = true;  // crypt takes a shared-memory region (docs/PROTOCOL.md)
   return r;
 }
 

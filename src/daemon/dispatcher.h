@@ -26,6 +26,7 @@
 #include "daemon/metrics.h"
 #include "daemon/write_queue.h"
 #include "engine/container_cache.h"
+#include "protocol/shm.h"
 
 namespace licet::daemon {
 
@@ -41,6 +42,11 @@ struct ConnectionState {
   ConnectionId id = 0;
   Peer peer;
   bool hello_done = false;
+  // A descriptor that arrived (SCM_RIGHTS) with the request being handled, or -1. A crypt
+  // request with 'shm_size' takes it (sets -1); the transport closes one left untaken.
+  int received_fd = -1;
+  // The connection's shared memory for crypt (docs/PROTOCOL.md "Shared-memory crypt").
+  std::shared_ptr<protocol::ShmRegion> shm;
 };
 
 // Receives a response that was not ready when Handle returned. Reply may run on any thread.
@@ -103,7 +109,7 @@ class Dispatcher {
   Json Release(const Call& call, const Json& request);
   Json Info(const Call& call, const Json& request);
   Json Units(const Call& call, const Json& request, bool& async);
-  Json Crypt(const Call& call, Json& request, bool& async);
+  Json Crypt(ConnectionState& conn, const Call& call, Json& request, bool& async);
   Json List(const Call& call);
   Json Context(const Call& call, const Json& request);
   Json Import(const Call& call, Json& request, bool& async);

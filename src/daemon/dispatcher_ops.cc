@@ -1,6 +1,9 @@
 // The operations that write or compute: units, crypt, import, create_container.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <utility>
+
 #include "crypto/crypto.h"
 #include "daemon/dispatcher.h"
 #include "daemon/request_fields.h"
@@ -45,13 +48,14 @@ struct CryptJob {
   SecretBytes key;
   Bytes iv;
   Bytes tag;
-  Bytes data;
+  Bytes owned;  // the request's 'data' (socket path)
+  std::shared_ptr<protocol::ShmRegion> shm;  // or the region `data` lies in (shared memory)
+  std::span<uint8_t> data;
 };
 
-// Runs the cipher in place and builds the response fields.
-Status RunCrypt(CryptJob& job, json& response) {
+Status RunCipher(CryptJob& job, json& response) {
   using protocol::CryptOp;
-  std::span<uint8_t> data(job.data.data(), job.data.size());
+  std::span<uint8_t> data = job.data;
   switch (job.op) {
     case CryptOp::kEncrypt: {
       std::array<uint8_t, crypto::kTagSize> tag{};
@@ -73,8 +77,49 @@ Status RunCrypt(CryptJob& job, json& response) {
       break;
     }
   }
-  response["data"] = json::binary(std::move(job.data));
   return Status::Ok();
+}
+
+// Runs the cipher in place and builds the response fields: 'data' on the socket path; with
+// shared memory the result is in the region already.
+Status RunCrypt(CryptJob& job, json& response) {
+  Status st = RunCipher(job, response);
+  if (!st.ok()) {
+    // A failed decrypt leaves no unauthenticated plaintext in the client's memory.
+    if (job.shm) std::fill(job.data.begin(), job.data.end(), uint8_t{0});
+    return st;
+  }
+  if (!job.shm) response["data"] = json::binary(std::move(job.owned));
+  return Status::Ok();
+}
+
+// The bytes of a shared-memory crypt: 'shm_offset' and 'shm_length' inside the connection's
+// region, which a request with 'shm_size' (and a descriptor) replaces first.
+Result<std::span<uint8_t>> ShmData(ConnectionState& conn, const json& request) {
+  if (request.contains("data")) {
+    return Error(ErrorCode::kInvalidArgument, "fields 'data' and 'shm_offset' exclude each other");
+  }
+  LICET_ASSIGN_OR_RETURN(uint64_t offset,
+                         GetUintField(request, "shm_offset", std::nullopt, protocol::kMaxShmSize));
+  LICET_ASSIGN_OR_RETURN(uint64_t length,
+                         GetUintField(request, "shm_length", std::nullopt, protocol::kMaxShmSize));
+  if (request.contains("shm_size")) {
+    LICET_ASSIGN_OR_RETURN(uint64_t size,
+                           GetUintField(request, "shm_size", std::nullopt, protocol::kMaxShmSize));
+    if (conn.received_fd < 0) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "field 'shm_size' needs a shared-memory descriptor sent with the request");
+    }
+    const int fd = std::exchange(conn.received_fd, -1);
+    LICET_ASSIGN_OR_RETURN(std::unique_ptr<protocol::ShmRegion> region,
+                           protocol::ShmRegion::Adopt(fd, size));
+    conn.shm = std::move(region);
+  }
+  if (!conn.shm) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "field 'shm_offset' needs shared memory: send 'shm_size' and a descriptor first");
+  }
+  return conn.shm->Slice(offset, length);
 }
 
 }  // namespace
@@ -121,7 +166,7 @@ json Dispatcher::Units(const Call& call, const json& request, bool& async) {
   return json();
 }
 
-json Dispatcher::Crypt(const Call& call, json& request, bool& async) {
+json Dispatcher::Crypt(ConnectionState& conn, const Call& call, json& request, bool& async) {
   auto lease = FindLease(call, request);
   if (!lease.ok()) return Fail(call, lease.status());
   auto op = GetUintField(request, "crypt_op", std::nullopt, 3);
@@ -144,10 +189,18 @@ json Dispatcher::Crypt(const Call& call, json& request, bool& async) {
       if (!*tag) return Fail(call, Error(ErrorCode::kInvalidArgument, "field 'tag' is missing"));
       job.tag = std::move(**tag);
     }
-    auto data = TakeBinaryField(request, "data", 0);
-    if (!data.ok()) return Fail(call, data.status());
-    if (!*data) return Fail(call, Error(ErrorCode::kInvalidArgument, "field 'data' is missing"));
-    job.data = std::move(**data);
+    if (request.contains("shm_offset")) {
+      auto data = ShmData(conn, request);
+      if (!data.ok()) return Fail(call, data.status());
+      job.shm = conn.shm;
+      job.data = *data;
+    } else {
+      auto data = TakeBinaryField(request, "data", 0);
+      if (!data.ok()) return Fail(call, data.status());
+      if (!*data) return Fail(call, Error(ErrorCode::kInvalidArgument, "field 'data' is missing"));
+      job.owned = std::move(**data);
+      job.data = std::span<uint8_t>(job.owned.data(), job.owned.size());
+    }
   }
   auto item = LeaseItem(*lease, /*refresh=*/false);
   if (!item.ok()) return Fail(call, item.status());

@@ -4,6 +4,11 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <filesystem>
 #include <thread>
 
 #include "daemon/daemon.h"
@@ -12,6 +17,7 @@
 #include "engine/context_file.h"
 #include "engine/firm_key.h"
 #include "engine/update_file.h"
+#include "protocol/shm.h"
 
 namespace licet::daemon::testing {
 namespace {
@@ -124,6 +130,160 @@ TEST_F(ServerTest, LargeCryptBuffersRoundTripOverTheSocket) {
   const auto& back = dec["data"].get_binary();
   EXPECT_TRUE(std::equal(back.begin(), back.end(), data.begin(), data.end()));
   // And the connection still serves small requests.
+  EXPECT_EQ(c->Call({{"op", "info"}, {"handle", r["handle"]}})["code"], 0);
+}
+
+// Shared-memory crypt (docs/PROTOCOL.md "Shared-memory crypt").
+class ShmServerTest : public ServerTest {
+ protected:
+  // A crypt request naming [offset, offset + length) of the region; with `fd` >= 0 it is
+  // sent along with shm_size.
+  json ShmCrypt(TestClient& c, json request, uint64_t offset, uint64_t length, int fd = -1,
+                uint64_t size = 0) {
+    request["op"] = "crypt";
+    request["shm_offset"] = offset;
+    request["shm_length"] = length;
+    if (fd >= 0) request["shm_size"] = size;
+    request["id"] = next_id_++;
+    if (fd >= 0) {
+      if (!protocol::SendWithFd(c.fd(), protocol::EncodeFrame(request), fd).ok()) return json();
+    } else if (!c.Send(request)) {
+      return json();
+    }
+    return c.Read().value_or(json());
+  }
+  static size_t OpenFds() {
+    size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+    return n;
+  }
+  uint64_t next_id_ = 1000;
+};
+
+TEST_F(ShmServerTest, SharedMemoryCryptEqualsTheSocketPath) {
+  StartDaemon();
+  auto c = Client();
+  json hello = c->Call({{"op", "hello"}, {"version", 1}});
+  EXPECT_EQ(hello["shm"], true);
+  json r = Access(*c);
+  ASSERT_EQ(r["code"], 0);
+  const uint64_t handle = r["handle"];
+  auto region = protocol::ShmRegion::Create(4u << 20);
+  ASSERT_TRUE(region.ok());
+  std::span<uint8_t> shm = (*region)->bytes();
+  bool attached = false;
+  // 64 KiB inline at an odd offset, 3 MiB on a worker.
+  for (size_t size : {size_t{65536}, size_t{3} << 20}) {
+    SCOPED_TRACE(size);
+    const size_t offset = size == 65536 ? 4097 : 0;
+    Bytes data(size);
+    for (size_t i = 0; i < size; ++i) data[i] = static_cast<uint8_t>(i * 13 + 5);
+    json base = {{"handle", handle}, {"iv", json::binary(Bytes(12, 9))}, {"encryption_code", 42}};
+    json over_socket = base;
+    over_socket["op"] = "crypt";
+    over_socket["crypt_op"] = 1;
+    over_socket["data"] = json::binary(data);
+    json expected = c->Call(over_socket);
+    ASSERT_EQ(expected["code"], 0);
+
+    std::copy(data.begin(), data.end(), shm.begin() + offset);
+    json enc = base;
+    enc["crypt_op"] = 1;
+    json got = attached ? ShmCrypt(*c, enc, offset, size)
+                        : ShmCrypt(*c, enc, offset, size, (*region)->fd(), (*region)->size());
+    attached = true;
+    ASSERT_EQ(got["code"], 0) << got.dump();
+    EXPECT_FALSE(got.contains("data"));
+    EXPECT_EQ(got["tag"], expected["tag"]);
+    const auto& want = expected["data"].get_binary();
+    EXPECT_TRUE(std::equal(want.begin(), want.end(), shm.begin() + offset));
+
+    json dec = base;
+    dec["crypt_op"] = 2;
+    dec["tag"] = expected["tag"];
+    got = ShmCrypt(*c, dec, offset, size);
+    ASSERT_EQ(got["code"], 0) << got.dump();
+    EXPECT_TRUE(std::equal(data.begin(), data.end(), shm.begin() + offset));
+
+    // A wrong tag: code 6, and no unauthenticated plaintext left in the region.
+    std::copy(want.begin(), want.end(), shm.begin() + offset);
+    dec["tag"] = json::binary(Bytes(16, 0));
+    got = ShmCrypt(*c, dec, offset, size);
+    EXPECT_EQ(got["code"], 6);
+    EXPECT_TRUE(std::all_of(shm.begin() + offset, shm.begin() + offset + size,
+                            [](uint8_t b) { return b == 0; }));
+  }
+  // Direct mode agrees too, and an empty range is fine.
+  json direct = {{"handle", handle}, {"iv", json::binary(Bytes(12, 3))}, {"crypt_op", 3}};
+  EXPECT_EQ(ShmCrypt(*c, direct, 0, 0)["code"], 0);
+  EXPECT_EQ(c->Call({{"op", "info"}, {"handle", handle}})["code"], 0);
+}
+
+TEST_F(ShmServerTest, BadRegionsAndRangesAreRefusedAndLeakNothing) {
+  StartDaemon();
+  auto c = Client();
+  json r = Access(*c);
+  ASSERT_EQ(r["code"], 0);
+  json enc = {{"handle", r["handle"]}, {"iv", json::binary(Bytes(12, 9))}, {"crypt_op", 1}};
+  const size_t fds_before = OpenFds();
+
+  // No region yet; shm_size without a descriptor; both data and shm_offset.
+  EXPECT_EQ(ShmCrypt(*c, enc, 0, 16)["code"], 1);
+  json with_size = enc;
+  with_size["shm_size"] = 4096;
+  EXPECT_EQ(ShmCrypt(*c, with_size, 0, 16)["code"], 1);
+  json both = enc;
+  both["data"] = json::binary(Bytes(16));
+  EXPECT_EQ(ShmCrypt(*c, both, 0, 16)["code"], 1);
+
+  auto memfd = [](size_t size, int seals) {
+    int fd = ::memfd_create("t", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    EXPECT_EQ(::ftruncate(fd, static_cast<off_t>(size)), 0);
+    if (seals != 0) {
+      EXPECT_EQ(::fcntl(fd, F_ADD_SEALS, seals), 0);
+    }
+    return fd;
+  };
+  // Not sealed against shrinking (it could be truncated under licetd): refused.
+  int unsealed = memfd(4096, 0);
+  EXPECT_EQ(ShmCrypt(*c, enc, 0, 16, unsealed, 4096)["code"], 1);
+  // Smaller than announced; too large an announcement; a pipe.
+  int small = memfd(4096, F_SEAL_SHRINK);
+  EXPECT_EQ(ShmCrypt(*c, enc, 0, 16, small, 8192)["code"], 1);
+  EXPECT_EQ(ShmCrypt(*c, enc, 0, 16, small, uint64_t{1} << 40)["code"], 1);
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  EXPECT_EQ(ShmCrypt(*c, enc, 0, 16, p[0], 4096)["code"], 1);
+
+  // A good region, then ranges outside it.
+  auto region = protocol::ShmRegion::Create(4096);
+  ASSERT_TRUE(region.ok());
+  ASSERT_EQ(ShmCrypt(*c, enc, 0, 4096, (*region)->fd(), 4096)["code"], 0);
+  EXPECT_EQ(ShmCrypt(*c, enc, 0, 4097)["code"], 1);
+  EXPECT_EQ(ShmCrypt(*c, enc, 4096, 1)["code"], 1);
+  EXPECT_EQ(ShmCrypt(*c, enc, UINT64_MAX, 2)["code"], 1);
+  EXPECT_EQ(ShmCrypt(*c, enc, 1, UINT64_MAX)["code"], 1);
+  EXPECT_EQ(ShmCrypt(*c, enc, 4095, 1)["code"], 0);
+  // The client cannot shrink what licetd mapped; growing a region sealed only against
+  // shrinking does not hurt either.
+  EXPECT_NE(::ftruncate((*region)->fd(), 0), 0);
+  int growable = memfd(4096, F_SEAL_SHRINK);
+  ASSERT_EQ(ShmCrypt(*c, enc, 0, 4096, growable, 4096)["code"], 0);
+  EXPECT_NE(::ftruncate(growable, 100), 0);
+  EXPECT_EQ(::ftruncate(growable, 1 << 20), 0);
+  EXPECT_EQ(ShmCrypt(*c, enc, 0, 4096)["code"], 0);
+  EXPECT_EQ(ShmCrypt(*c, enc, 0, 4097)["code"], 1);  // licetd mapped 4096 bytes
+
+  // A descriptor sent with another request is closed unread.
+  json info = {{"op", "info"}, {"handle", r["handle"]}, {"id", 77}};
+  ASSERT_TRUE(protocol::SendWithFd(c->fd(), protocol::EncodeFrame(info), p[1]).ok());
+  EXPECT_EQ(c->Read().value_or(json())["code"], 0);
+
+  for (int fd : {unsealed, small, p[0], p[1], growable}) ::close(fd);
+  region->reset();
+  // licetd runs in this process: every descriptor it received is closed again (the ones it
+  // mapped right after mapping them).
+  EXPECT_EQ(OpenFds(), fds_before);
   EXPECT_EQ(c->Call({{"op", "info"}, {"handle", r["handle"]}})["code"], 0);
 }
 

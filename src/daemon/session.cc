@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <cstring>
@@ -12,6 +15,8 @@ namespace licet::daemon {
 namespace {
 
 constexpr size_t kInitialBuffer = 64 * 1024;
+// Descriptors accepted with one recvmsg; more are closed by the kernel (MSG_CTRUNC).
+constexpr size_t kMaxFdsPerMessage = 4;
 
 }  // namespace
 
@@ -40,6 +45,7 @@ Session::Session(Socket socket, Dispatcher* dispatcher, Metrics* metrics, const 
 Session::~Session() {
   // Normally Close() ran already; this covers a session destroyed with its io_context.
   if (!closed_) dispatcher_->Close(conn_.id);
+  if (pending_fd_ >= 0) ::close(pending_fd_);
 }
 
 void Session::Start() {
@@ -84,15 +90,49 @@ void Session::ReadMore() {
       in_.resize(std::min(in_.size() * 2, protocol::kFrameHeaderSize + protocol::kMaxFrameSize));
     }
   }
-  // (A speculative recv that finds nothing precedes the wait; Asio's alternative, async_wait,
-  // costs an epoll_ctl instead: measured the same.)
-  socket_.async_read_some(
-      boost::asio::buffer(in_.data() + end_, in_.size() - end_),
-      [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
-        if (ec) return self->Close();  // EOF: the client closed or died
-        self->end_ += n;
-        self->ProcessBuffered();
-      });
+  // recvmsg(2) ourselves instead of async_read_some, because a crypt request may carry a
+  // shared-memory descriptor (SCM_RIGHTS) that a plain recv would drop. Waiting first costs
+  // an epoll_ctl where Asio's speculative recv costs a recv that finds nothing: measured the
+  // same, and the same number of system calls per request.
+  socket_.async_wait(Socket::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
+    if (ec) return self->Close();
+    self->Receive();
+  });
+}
+
+void Session::Receive() {
+  if (closed_) return;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFdsPerMessage)];
+  iovec iov{in_.data() + end_, in_.size() - end_};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  do {
+    n = ::recvmsg(socket_.native_handle(), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  TakeDescriptors(msg);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return ReadMore();  // spurious wake-up
+  if (n <= 0) return Close();  // EOF (the client closed or died) or an error
+  end_ += static_cast<size_t>(n);
+  ProcessBuffered();
+}
+
+void Session::TakeDescriptors(const msghdr& msg) {
+  for (const cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr;
+       c = CMSG_NXTHDR(const_cast<msghdr*>(&msg), const_cast<cmsghdr*>(c))) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; ++i) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+      // One descriptor per request is all the protocol uses: keep the latest.
+      if (pending_fd_ >= 0) ::close(pending_fd_);
+      pending_fd_ = fd;
+    }
+  }
 }
 
 void Session::ProcessBuffered() {
@@ -133,7 +173,15 @@ void Session::ProcessBuffered() {
       Write(protocol::ErrorResponse(0, message.status()), /*close_after=*/true);
       return;
     }
+    // A descriptor belongs to the request whose bytes it came with: the client sends the
+    // frame that carries it as one sendmsg and waits for the answer before the next.
+    conn_.received_fd = pending_fd_;
+    pending_fd_ = -1;
     auto response = dispatcher_->Handle(conn_, *message, shared_from_this());
+    if (conn_.received_fd >= 0) {
+      ::close(conn_.received_fd);  // not taken by the request
+      conn_.received_fd = -1;
+    }
     if (!response) return;                 // Reply() writes the answer when it is ready
     if (!Write(*response, false)) return;  // the write completes asynchronously
   }
@@ -188,6 +236,9 @@ void Session::WriteDone(bool close_after) {
 void Session::Close() {
   if (closed_) return;
   closed_ = true;
+  if (pending_fd_ >= 0) ::close(pending_fd_);
+  pending_fd_ = -1;
+  conn_.shm.reset();
   boost::system::error_code ignored;
   socket_.shutdown(Socket::shutdown_both, ignored);
   socket_.close(ignored);

@@ -7,6 +7,8 @@
 #ifndef LICET_DAEMON_SESSION_H_
 #define LICET_DAEMON_SESSION_H_
 
+#include <sys/socket.h>
+
 #include <functional>
 #include <memory>
 #include <utility>
@@ -36,7 +38,11 @@ class Session final : public ReplySink, public std::enable_shared_from_this<Sess
   void Reply(nlohmann::json response) override;
 
  private:
+  // Waits until the socket is readable, then Receive()s.
   void ReadMore();
+  // One recvmsg into in_ (descriptors to pending_fd_), then ProcessBuffered().
+  void Receive();
+  void TakeDescriptors(const msghdr& msg);
   void ProcessBuffered();
   // Sends a response. True when it went out at once and the session may go on with the next
   // request; false when an asynchronous write (or the close) takes over.
@@ -58,6 +64,7 @@ class Session final : public ReplySink, public std::enable_shared_from_this<Sess
   bool busy_ = false;  // a request is being handled or answered
   bool closing_ = false;
   bool closed_ = false;
+  int pending_fd_ = -1;  // received with SCM_RIGHTS, not yet handed to a request
 };
 
 // SO_PEERCRED of a connected Unix socket; zeros when the kernel does not say.

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <exception>
 
 namespace licet::protocol {
 
@@ -39,60 +38,6 @@ Result<size_t> DecodeFrameLength(ByteSpan header) {
     return Error(ErrorCode::kProtocolError, "frame of " + std::to_string(n) + " bytes refused");
   }
   return n;
-}
-
-namespace {
-
-// nlohmann's CBOR reader recurses without a limit and can throw on huge declared lengths
-// even in its non-throwing mode; a SAX pass that only tracks depth refuses both cheaply.
-class DepthGuard : public nlohmann::json_sax<json> {
- public:
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t&) override { return false; }
-  bool string(string_t&) override { return true; }
-  bool binary(binary_t&) override { return true; }
-  bool start_object(std::size_t n) override { return Enter(n); }
-  bool key(string_t&) override { return true; }
-  bool end_object() override { return Leave(); }
-  bool start_array(std::size_t n) override { return Enter(n); }
-  bool end_array() override { return Leave(); }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
-    return false;
-  }
-
- private:
-  static constexpr int kMaxDepth = 16;
-  bool Enter(std::size_t n) {
-    // A declared count larger than the frame cannot be honest.
-    if (n != static_cast<std::size_t>(-1) && n > kMaxFrameSize) return false;
-    return ++depth_ <= kMaxDepth;
-  }
-  bool Leave() {
-    --depth_;
-    return true;
-  }
-  int depth_ = 0;
-};
-
-}  // namespace
-
-Result<json> DecodeMessage(ByteSpan body) {
-  try {
-    DepthGuard guard;
-    if (!json::sax_parse(body.begin(), body.end(), &guard, json::input_format_t::cbor, true)) {
-      return Error(ErrorCode::kProtocolError, "message is not well-formed CBOR");
-    }
-    json message = json::from_cbor(body.begin(), body.end(), true, false);
-    if (message.is_discarded() || !message.is_object()) {
-      return Error(ErrorCode::kProtocolError, "message is not a CBOR map");
-    }
-    return message;
-  } catch (const std::exception& e) {
-    return Error(ErrorCode::kProtocolError, std::string("malformed message: ") + e.what());
-  }
 }
 
 json OkResponse(uint64_t id) { return json{{"id", id}, {"code", 0}}; }

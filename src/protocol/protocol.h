@@ -55,7 +55,10 @@ Bytes EncodeFrame(const nlohmann::json& message);
 // Length of the frame whose header is `header` (4 bytes); kProtocolError when over the max.
 Result<size_t> DecodeFrameLength(ByteSpan header);
 
-// Decodes one frame body (CBOR map). kProtocolError on malformed input; never throws.
+// Decodes one frame body: one CBOR map with text keys (docs/PROTOCOL.md "Framing").
+// Strict: definite lengths only; integers, byte and text strings (valid UTF-8), arrays, maps
+// with unique text keys, false/true/null; nesting at most 16, no trailing bytes. Byte strings
+// are copied once. kProtocolError on anything else; never throws.
 Result<nlohmann::json> DecodeMessage(ByteSpan body);
 
 // A response for request `id`: {"id", "code": 0}.

@@ -99,6 +99,28 @@ class CryptKeyTest(unittest.TestCase):
         self.assertNotEqual(a[0], c[0])
         self.assertEqual(crypt("C", 2, 42, 0, a[0], a[1])[0], 6)
 
+    def test_shared_memory_and_socket_agree_on_large_buffers(self):
+        # 40 KiB: above liblicet's shared-memory threshold (16 KiB), within one argv string.
+        big = bytes(range(256)).hex() * 160
+        results = {}
+        for shm in ("1", "0"):
+            homes["A"].env["LICET_SHM"] = shm
+            try:
+                enc = crypt("A", 1, 42, 0, big)
+                self.assertEqual(enc[0], 0)
+                dec = crypt("A", 2, 42, 0, enc[1], enc[2])
+                bad_tag = crypt("A", 2, 42, 0, enc[1], "00" * 16)
+                direct = crypt("A", 3, 7, 0, big)
+                results[shm] = (enc, dec, bad_tag[0], direct)
+            finally:
+                del homes["A"].env["LICET_SHM"]
+        self.assertEqual(results["1"], results["0"])
+        enc, dec, bad_tag_code, direct = results["1"]
+        self.assertEqual(dec, (0, big, ""))
+        self.assertEqual(bad_tag_code, 6)
+        self.assertNotEqual(enc[1], big)
+        self.assertEqual(crypt("B", 3, 7, 0, direct[1]), (0, big, ""))  # and B agrees over the socket
+
     def test_python_module_agrees_with_the_c_api(self):
         if h.python_module() is None:
             self.skipTest("the licet Python module is not built")
