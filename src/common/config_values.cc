@@ -1,5 +1,7 @@
 #include "common/config_values.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace licet::config {
@@ -49,6 +51,37 @@ Status SetPath(std::string& out, std::string_view key, std::string_view text,
   if (t.empty() || t[0] != '/') return Bad(key, origin, "must be an absolute path");
   if (t.size() > 4000) return Bad(key, origin, "path too long");
   out = t;
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> SplitList(std::string_view key, std::string_view value,
+                                           const std::string& origin) {
+  std::vector<std::string> items;
+  std::string_view rest = value;
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    std::string item = Trim(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    if (item.empty()) continue;
+    if (items.size() == kMaxListItems) {
+      return Bad(key, origin, "at most " + std::to_string(kMaxListItems) + " items");
+    }
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
+Status SetBool(bool& out, std::string_view key, std::string_view value, const std::string& origin) {
+  std::string t = Trim(value);
+  std::transform(t.begin(), t.end(), t.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (t == "true" || t == "1" || t == "yes" || t == "on") {
+    out = true;
+  } else if (t == "false" || t == "0" || t == "no" || t == "off") {
+    out = false;
+  } else {
+    return Bad(key, origin, "'" + t + "' is not true or false");
+  }
   return Status::Ok();
 }
 

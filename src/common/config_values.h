@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -18,6 +19,12 @@ Status SetInt(int& out, std::string_view key, std::string_view text, int min, in
               const std::string& origin);
 Status SetChoice(std::string& out, std::string_view key, std::string_view text,
                  std::initializer_list<const char*> choices, const std::string& origin);
+// true/false, 1/0, yes/no, on/off (any case).
+Status SetBool(bool& out, std::string_view key, std::string_view value, const std::string& origin);
+// A comma-separated list: items trimmed, empty ones skipped, at most kMaxListItems.
+inline constexpr size_t kMaxListItems = 64;
+Result<std::vector<std::string>> SplitList(std::string_view key, std::string_view value,
+                                           const std::string& origin);
 // An absolute path.
 Status SetPath(std::string& out, std::string_view key, std::string_view text,
                const std::string& origin);

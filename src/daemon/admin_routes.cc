@@ -1,5 +1,7 @@
 #include "daemon/admin_routes.h"
 
+#include <charconv>
+
 namespace licet::daemon {
 namespace {
 
@@ -23,6 +25,11 @@ const char* Reason(int status) {
       return "Error";
   }
 }
+
+// The admin frees a network seat; the Host and Origin checks have passed.
+AdminResponse FreeLease(std::string_view method, std::string_view id_text,
+                        const AdminContext& context,
+                        const std::vector<std::pair<std::string, std::string>>& cors);
 
 }  // namespace
 
@@ -59,6 +66,10 @@ AdminResponse RouteAdmin(const AdminRequest& request, const AdminContext& contex
   if (request.origin) {
     cors = {{"Access-Control-Allow-Origin", std::string(*request.origin)}, {"Vary", "Origin"}};
   }
+  constexpr std::string_view kLeases = "/api/v1/network/leases/";
+  if (context.free_lease && path.substr(0, kLeases.size()) == kLeases) {
+    return FreeLease(request.method, path.substr(kLeases.size()), context, cors);
+  }
   const bool known = path == "/api/v1/status" || path == "/metrics";
   if (!known)
     return Problem(404, ErrorCode::kNotFound, "no such resource; try /api/v1/status or /metrics");
@@ -86,5 +97,40 @@ AdminResponse RouteAdmin(const AdminRequest& request, const AdminContext& contex
   }
   return r;
 }
+
+namespace {
+
+AdminResponse FreeLease(std::string_view method, std::string_view id_text,
+                        const AdminContext& context,
+                        const std::vector<std::pair<std::string, std::string>>& cors) {
+  if (method == "OPTIONS") {
+    AdminResponse r;
+    r.status = 204;
+    r.headers = cors;
+    r.headers.emplace_back("Access-Control-Allow-Methods", "DELETE");
+    r.headers.emplace_back("Allow", "DELETE, OPTIONS");
+    return r;
+  }
+  if (method != "DELETE") {
+    AdminResponse r = Problem(405, ErrorCode::kInvalidArgument, "DELETE frees the seat");
+    r.headers.emplace_back("Allow", "DELETE, OPTIONS");
+    return r;
+  }
+  uint64_t lease = 0;
+  auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), lease);
+  if (id_text.empty() || ec != std::errc() || end != id_text.data() + id_text.size()) {
+    return Problem(400, ErrorCode::kInvalidArgument, "a lease is named by its number");
+  }
+  Status st = context.free_lease(lease);
+  if (!st.ok()) {
+    return Problem(st.code() == ErrorCode::kNotFound ? 404 : 500, st.code(), st.ToString());
+  }
+  AdminResponse r;
+  r.status = 204;
+  r.headers = cors;
+  return r;
+}
+
+}  // namespace
 
 }  // namespace licet::daemon

@@ -1,6 +1,7 @@
 // The admin HTTP API's routing, independent of the transport (admin_server.h does the HTTP):
 //   GET /api/v1/status   JSON: version, uptime, containers with seats per item, sessions
 //   GET /metrics         Prometheus text format
+//   DELETE /api/v1/network/leases/{lease}   frees a network seat (network server only)
 // Every request first passes the Host and Origin checks of admin_guard.h; errors are
 // RFC 9457 problem details (application/problem+json) with our error code name in "code".
 #ifndef LICET_DAEMON_ADMIN_ROUTES_H_
@@ -40,6 +41,9 @@ struct AdminContext {
   std::vector<std::string> allowed_origins;
   std::function<nlohmann::json()> status;  // the status document
   std::function<std::string()> metrics;    // the Prometheus text
+  // DELETE /api/v1/network/leases/{lease}: the admin frees a network seat (kNotFound when
+  // there is no such lease). Unset when this licetd runs no network server.
+  std::function<Status(uint64_t lease)> free_lease;
 };
 
 AdminResponse RouteAdmin(const AdminRequest& request, const AdminContext& context);

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <exception>
+#include <functional>
 #include <sstream>
 
 #include "common/config_values.h"
@@ -52,12 +53,41 @@ const std::vector<ConfigKey>& ConfigKeys() {
        "seconds between scans of the container directory; 0: only on demand and SIGHUP"},
       {"shutdown_timeout", "LICETD_SHUTDOWN_TIMEOUT", "--shutdown-timeout",
        "seconds to finish in-flight requests after SIGTERM"},
+      // [network]: the network license server (docs/NETWORK.md).
+      {"network.enable", "LICETD_NETWORK_ENABLE", "--network-enable",
+       "true: serve this machine's licenses to the network over TLS"},
+      {"network.listen", "LICETD_NETWORK_LISTEN", "--network-listen",
+       "network server address HOST:PORT (default 0.0.0.0:22450)"},
+      {"network.cert", "LICETD_NETWORK_CERT", "--network-cert",
+       "server certificate (PEM; default HOME/network/server.crt, made on first start)"},
+      {"network.key", "LICETD_NETWORK_KEY", "--network-key",
+       "server key (PEM, 0600; default HOME/network/server.key)"},
+      {"network.client_ca", "LICETD_NETWORK_CLIENT_CA", "--network-client-ca",
+       "CA file: require client certificates from it (mutual TLS)"},
+      {"network.lease_timeout", "LICETD_NETWORK_LEASE_TIMEOUT", "--network-lease-timeout",
+       "seconds without heartbeat before a network seat is freed (default 120)"},
+      {"network.lease_timeouts", "LICETD_NETWORK_LEASE_TIMEOUTS", "--network-lease-timeouts",
+       "per-product lease timeouts, comma-separated FIRM:PRODUCT=SECONDS"},
+      // [network.client]: where accesses with where=LAN go.
+      {"network.client.servers", "LICET_SERVERS", "--servers",
+       "network license servers host[:port], comma-separated, tried in order"},
+      {"network.client.fingerprints", "LICET_SERVER_FINGERPRINTS", "--server-fingerprints",
+       "pinned SHA-256 fingerprints (sha256:HEX) of the servers' certificates"},
+      {"network.client.ca", "LICET_SERVER_CA", "--server-ca",
+       "CA file that signs the servers' certificates (instead of fingerprints)"},
+      {"network.client.cert", "LICETD_NETWORK_CLIENT_CERT", "--network-client-cert",
+       "client certificate for servers that require mutual TLS"},
+      {"network.client.key", "LICETD_NETWORK_CLIENT_KEY", "--network-client-key",
+       "key of the client certificate"},
+      {"network.client.heartbeat", "LICETD_NETWORK_HEARTBEAT", "--network-heartbeat",
+       "seconds between heartbeats; 0: a third of the server's lease timeout"},
   };
   return keys;
 }
 
 Status SetConfigKey(DaemonConfig& c, std::string_view key, std::string_view value,
                     const std::string& origin) {
+  if (IsNetworkKey(key)) return SetNetworkConfigKey(c.network, key, value, origin);
   if (key == "home") return SetPath(c.home, key, value, origin);
   if (key == "socket") {
     LICET_RETURN_IF_ERROR(SetPath(c.socket, key, value, origin));
@@ -73,16 +103,10 @@ Status SetConfigKey(DaemonConfig& c, std::string_view key, std::string_view valu
     return Status::Ok();
   }
   if (key == "admin_allowed_origins") {
-    std::vector<std::string> origins;
-    std::string_view rest = value;
-    while (!rest.empty()) {
-      size_t comma = rest.find(',');
-      std::string item = Trim(rest.substr(0, comma));
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-      if (item.empty()) continue;
+    LICET_ASSIGN_OR_RETURN(std::vector<std::string> origins, config::SplitList(key, value, origin));
+    for (const std::string& item : origins) {
       Status st = ValidateOrigin(item);
       if (!st.ok()) return Bad(key, origin, st.message());
-      origins.push_back(item);
     }
     c.admin_allowed_origins = std::move(origins);
     return Status::Ok();
@@ -110,28 +134,41 @@ Status ApplyConfigToml(DaemonConfig& c, std::string_view text, const std::string
   } catch (const std::exception& e) {
     return Error(ErrorCode::kInvalidArgument, origin + ": " + e.what());
   }
-  for (const auto& [key, node] : table) {
-    const std::string name(key.str());
-    const std::string at = origin + ":" + std::to_string(node.source().begin.line);
-    std::string text_value;
-    if (const auto* s = node.as_string()) {
-      text_value = s->get();
-    } else if (const auto* i = node.as_integer()) {
-      text_value = std::to_string(i->get());
-    } else if (const auto* a = node.as_array(); a != nullptr && name == "admin_allowed_origins") {
-      for (const auto& element : *a) {
-        const auto* s2 = element.as_string();
-        if (s2 == nullptr) return Bad(name, at, "must be an array of strings");
-        if (s2->get().find(',') != std::string::npos)
-          return Bad(name, at, "an origin has no comma");
-        text_value += (text_value.empty() ? "" : ",") + s2->get();
+  // Tables nest as "network" and "network.client"; their keys are set as "network.<key>".
+  std::function<Status(const toml::table&, const std::string&)> apply =
+      [&](const toml::table& t, const std::string& prefix) -> Status {
+    for (const auto& [key, node] : t) {
+      const std::string name = prefix + std::string(key.str());
+      const std::string at = origin + ":" + std::to_string(node.source().begin.line);
+      std::string text_value;
+      if (const auto* sub = node.as_table()) {
+        if (name != "network" && name != "network.client") return Bad(name, at, "unknown table");
+        LICET_RETURN_IF_ERROR(apply(*sub, name + "."));
+        continue;
       }
-    } else {
-      return Bad(name, at, "has the wrong type (a string or an integer is expected)");
+      const bool list_key = name == "admin_allowed_origins" || IsNetworkListKey(name);
+      if (const auto* s = node.as_string()) {
+        text_value = s->get();
+      } else if (const auto* i = node.as_integer()) {
+        text_value = std::to_string(i->get());
+      } else if (const auto* b = node.as_boolean()) {
+        text_value = b->get() ? "true" : "false";
+      } else if (const auto* a = node.as_array(); a != nullptr && list_key) {
+        for (const auto& element : *a) {
+          const auto* s2 = element.as_string();
+          if (s2 == nullptr) return Bad(name, at, "must be an array of strings");
+          if (s2->get().find(',') != std::string::npos)
+            return Bad(name, at, "an item has no comma");
+          text_value += (text_value.empty() ? "" : ",") + s2->get();
+        }
+      } else {
+        return Bad(name, at, "has the wrong type (a string or an integer is expected)");
+      }
+      LICET_RETURN_IF_ERROR(SetConfigKey(c, name, text_value, at));
     }
-    LICET_RETURN_IF_ERROR(SetConfigKey(c, name, text_value, at));
-  }
-  return Status::Ok();
+    return Status::Ok();
+  };
+  return apply(table, "");
 }
 
 Result<DaemonConfig> LoadConfig(const ConfigFlags& flags, const EnvLookup& env) {
@@ -175,6 +212,7 @@ Result<DaemonConfig> LoadConfig(const ConfigFlags& flags, const EnvLookup& env) 
     }
     LICET_RETURN_IF_ERROR(SetConfigKey(c, key, value, flag));
   }
+  LICET_RETURN_IF_ERROR(ValidateNetworkConfig(c.network));
   return c;
 }
 
@@ -191,6 +229,34 @@ std::string ConfigToToml(const DaemonConfig& c) {
                 {"workers", c.workers},
                 {"rescan_interval", c.rescan_interval},
                 {"shutdown_timeout", c.shutdown_timeout}};
+  const NetworkConfig& n = c.network;
+  toml::array timeouts;
+  for (const auto& [key, seconds] : n.product_lease_timeouts) {
+    timeouts.push_back(std::to_string(key.first) + ":" + std::to_string(key.second) + "=" +
+                       std::to_string(seconds));
+  }
+  toml::array servers;
+  for (const auto& s : n.servers) servers.push_back(s);
+  toml::array fingerprints;
+  for (const auto& f : n.fingerprints) fingerprints.push_back(f);
+  // Empty paths mean "the default" and are left out, so that the output reads back.
+  auto put = [](toml::table& table, const char* key, const std::string& value) {
+    if (!value.empty()) table.insert(key, value);
+  };
+  toml::table client{{"servers", servers}, {"fingerprints", fingerprints},
+                     {"heartbeat", n.heartbeat}};
+  put(client, "ca", n.server_ca);
+  put(client, "cert", n.client_cert);
+  put(client, "key", n.client_key);
+  toml::table network{{"enable", n.enable},
+                      {"listen", n.listen},
+                      {"lease_timeout", n.lease_timeout},
+                      {"lease_timeouts", timeouts}};
+  put(network, "cert", n.cert);
+  put(network, "key", n.key);
+  put(network, "client_ca", n.client_ca);
+  network.insert("client", std::move(client));
+  t.insert("network", std::move(network));
   std::ostringstream out;
   out << "# effective licetd configuration";
   if (!c.config_file.empty()) out << " (file: " << c.config_file << ")";

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "daemon/network_config.h"
 
 namespace licet::daemon {
 
@@ -28,6 +29,7 @@ struct DaemonConfig {
   int workers = 2;                  // threads for blocking work: writes, imports
   int rescan_interval = 10;         // seconds between container directory scans; 0 = never
   int shutdown_timeout = 10;        // seconds to finish in-flight requests on SIGTERM
+  NetworkConfig network;            // [network] and [network.client] (daemon/network_config.h)
   std::string config_file;          // the file read, "" when none
 };
 
@@ -57,8 +59,8 @@ const std::vector<ConfigKey>& ConfigKeys();
 [[nodiscard]] Status SetConfigKey(DaemonConfig& config, std::string_view key,
                                   std::string_view value, const std::string& origin);
 
-// Applies a TOML document: top-level keys of ConfigKeys() only; strings, integers, and an array
-// of strings for admin_allowed_origins. kInvalidArgument with the line for syntax errors,
+// Applies a TOML document: top-level keys of ConfigKeys() and the [network] and
+// [network.client] tables; strings, integers, booleans, and arrays of strings for the list keys. kInvalidArgument with the line for syntax errors,
 // unknown keys and wrong types. Never throws.
 [[nodiscard]] Status ApplyConfigToml(DaemonConfig& config, std::string_view text,
                                      const std::string& origin);

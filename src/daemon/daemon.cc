@@ -67,6 +67,7 @@ Status Daemon::Start() {
     }
   }
   LICET_RETURN_IF_ERROR(local_->Listen(config_.socket));
+  LICET_RETURN_IF_ERROR(StartNetwork());
   auto listen = ParseListenAddress(config_.admin_listen);
   if (!listen.ok()) return listen.status();
   if (*listen) {
@@ -76,8 +77,15 @@ Status Daemon::Start() {
     context.metrics = [this] {
       double uptime =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-      return metrics_.RenderPrometheus(dispatcher_->LeaseCounts(), uptime);
+      return metrics_.RenderPrometheus(dispatcher_->LeaseCounts(), uptime) + NetworkMetrics();
     };
+    if (network_) {
+      context.free_lease = [this](uint64_t lease) {
+        Status st = network_->Revoke(lease);
+        if (st.ok()) spdlog::info("network: lease {} freed by the administrator", lease);
+        return st;
+      };
+    }
     admin_ = std::make_unique<AdminServer>(io_, std::move(context));
     LICET_RETURN_IF_ERROR(admin_->Listen(**listen));
   }
@@ -97,6 +105,7 @@ std::string Daemon::admin_address() const {
 void Daemon::Run() {
   local_->Start();
   if (admin_) admin_->Start();
+  if (network_) network_->Start();
   ScheduleRescan();
   if (handle_signals_) WatchSignals();
 
@@ -115,6 +124,8 @@ void Daemon::Stop() {
     spdlog::info("shutting down: no new connections; finishing requests in progress");
     local_->Stop();
     if (admin_) admin_->Stop();
+    if (network_) network_->Stop();
+    if (lan_) lan_->Close();
     rescan_timer_.cancel();
     boost::system::error_code ignored;
     signals_.cancel(ignored);
@@ -207,6 +218,11 @@ nlohmann::json Daemon::StatusDocument() {
   doc["socket"] = config_.socket;
   doc["home"] = config_.home;
   doc["connections"] = metrics_.connections();
+  if (network_) {
+    doc["network_server"] = network_->StatusJson(1000);
+    doc["network_server"]["fingerprint"] = network_fingerprint_;
+  }
+  if (lan_) doc["network_client"] = lan_->StatusJson();
   return doc;
 }
 

@@ -21,10 +21,12 @@
 #include "daemon/asio.h"
 #include "daemon/config.h"
 #include "daemon/dispatcher.h"
+#include "daemon/lan_access.h"
 #include "daemon/local_server.h"
 #include "daemon/metrics.h"
 #include "daemon/write_queue.h"
 #include "engine/container_cache.h"
+#include "network/server.h"
 
 namespace licet::daemon {
 
@@ -55,12 +57,19 @@ class Daemon {
   // The bound admin port; 0 when the admin API is off.
   uint16_t admin_port() const { return admin_ ? admin_->port() : 0; }
   std::string admin_address() const;
+  // The bound network server port; 0 when the network server is off.
+  uint16_t network_port() const { return network_ ? network_->port() : 0; }
+  // "sha256:..." of the network server's certificate; "" when off.
+  const std::string& network_fingerprint() const { return network_fingerprint_; }
 
  private:
   void ScheduleRescan();
   void WatchSignals();
   void RunBlocking(std::function<void()> job);
   nlohmann::json StatusDocument();
+  // daemon_network.cc: the network server ([network]) and the relay ([network.client]).
+  [[nodiscard]] Status StartNetwork();
+  std::string NetworkMetrics();
 
   DaemonConfig config_;
   Reloader reloader_;
@@ -79,6 +88,9 @@ class Daemon {
   boost::asio::thread_pool workers_;
   std::unique_ptr<LocalServer> local_;
   std::unique_ptr<AdminServer> admin_;
+  std::unique_ptr<network::Server> network_;  // the network license server, when enabled
+  std::unique_ptr<LanAccess> lan_;            // the relay to network servers, when configured
+  std::string network_fingerprint_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer rescan_timer_;
   std::thread watchdog_;  // ends a shutdown that takes longer than shutdown_timeout

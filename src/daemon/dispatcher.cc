@@ -7,6 +7,7 @@
 #include <exception>
 
 #include "daemon/item_json.h"
+#include "daemon/lan_access.h"
 #include "daemon/request_fields.h"
 #include "engine/context_file.h"
 #include "licet/licet.h"
@@ -46,6 +47,7 @@ void Dispatcher::Close(ConnectionId id) {
     if (connections_.erase(id) == 0) return;
     freed = leases_.ReleaseConnection(id);
   }
+  if (lan_ != nullptr) lan_->CloseConnection(id);  // network licenses: lan_access.h
   metrics_->ConnectionClosed();
   if (freed > 0) {
     spdlog::info("connection {} closed with {} lease(s) still held: freed", id, freed);
@@ -100,6 +102,9 @@ json Dispatcher::Dispatch(ConnectionState& conn, Call& call, json& request, bool
   if (!conn.hello_done) {
     metrics_->ProtocolError();
     return Fail(call, Error(ErrorCode::kProtocolError, "the first request must be 'hello'"));
+  }
+  if (lan_ != nullptr) {  // network licenses: dispatcher_lan.cc
+    if (auto lan = HandleLan(call, request, async)) return std::move(*lan);
   }
   switch (call.op) {
     case Op::kAccess:

@@ -30,6 +30,8 @@
 
 namespace licet::daemon {
 
+class LanAccess;  // network licenses (daemon/lan_access.h)
+
 // Who is on the other end of a connection (SO_PEERCRED).
 struct Peer {
   pid_t pid = 0;
@@ -84,6 +86,11 @@ class Dispatcher {
   // Leases per item, for the metrics.
   std::map<ItemKey, uint32_t> LeaseCounts();
 
+  // Network licenses (the work is in dispatcher_lan.cc): accesses with
+  // where != LOCAL go to `lan` (owned by the caller, outlives the dispatcher), and so do
+  // release and info of its handles. Call before serving.
+  void SetLanAccess(LanAccess* lan) { lan_ = lan; }
+
  private:
   using Json = nlohmann::json;
   using TimePoint = std::chrono::steady_clock::time_point;
@@ -115,6 +122,8 @@ class Dispatcher {
   Json Import(const Call& call, Json& request, bool& async);
   Json CreateContainer(const Call& call, const Json& request, bool& async);
   Json Describe(const Call& call, Json& request, bool& async);
+  // Answers access/release/info when they concern the network; nullopt otherwise.
+  std::optional<Json> HandleLan(const Call& call, Json& request, bool& async);
 
   // Answers an async call: records its latency and hands the response to the sink.
   void Finish(const Call& call, Json response);
@@ -134,6 +143,7 @@ class Dispatcher {
   const Clock* clock_;
   BlockingRunner runner_;
   uid_t admin_uid_;
+  LanAccess* lan_ = nullptr;
 
   std::mutex mu_;  // guards everything below
   LeaseManager leases_;

@@ -129,8 +129,13 @@ int main(int argc, char** argv) {
       return ExitCodeFor(st);
     }
     // One line on stdout for whoever started us (tests read the admin port from it).
-    std::printf("licetd ready socket=%s admin=%s pid=%d\n", daemon.socket_path().c_str(),
+    std::printf("licetd ready socket=%s admin=%s pid=%d", daemon.socket_path().c_str(),
                 daemon.admin_address().c_str(), static_cast<int>(::getpid()));
+    if (daemon.network_port() != 0) {
+      std::printf(" network=%u fingerprint=%s", static_cast<unsigned>(daemon.network_port()),
+                  daemon.network_fingerprint().c_str());
+    }
+    std::printf("\n");
     std::fflush(stdout);
     NotifyReady();
     daemon.Run();

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "tools/licet/cli.h"
+#include "tools/licet/cmd_network.h"
 
 namespace {
 
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
   cli::RegisterUpdateCommands(app, globals, &action);
   cli::RegisterAccessCommand(app, globals, &action);
   cli::RegisterActivateCommand(app, globals, &action);
+  cli::RegisterNetworkCommands(app, globals, &action);  // licet network (cmd_network.cc)
   CLI::App* protect = cli::RegisterProtectCommands(app, globals, &action);
   cli::RegisterProtectFunctionsCommand(*protect, globals, &action);
 

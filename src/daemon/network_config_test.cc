@@ -1,0 +1,93 @@
+#include "daemon/network_config.h"
+
+#include <gtest/gtest.h>
+
+#include "daemon/config.h"
+
+namespace licet::daemon {
+namespace {
+
+TEST(NetworkConfigTest, TomlTables) {
+  DaemonConfig c;
+  Status st = ApplyConfigToml(c,
+                              R"(
+log_level = "warn"
+[network]
+enable = true
+listen = "127.0.0.1:22460"
+lease_timeout = 60
+lease_timeouts = ["6000010:13=30", "6000010:14=300"]
+[network.client]
+servers = ["licsrv", "[::1]:22451"]
+fingerprints = ["sha256:)" + std::string(64, 'a') +
+                                  R"("]
+heartbeat = 5
+)",
+                              "t.toml");
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_TRUE(c.network.enable);
+  EXPECT_EQ(c.network.listen, "127.0.0.1:22460");
+  EXPECT_EQ(c.network.LeaseTimeoutOf(6000010, 13), 30);
+  EXPECT_EQ(c.network.LeaseTimeoutOf(6000010, 99), 60);
+  EXPECT_EQ(c.network.MinLeaseTimeout(), 30);
+  ASSERT_EQ(c.network.servers.size(), 2u);
+  EXPECT_EQ(c.network.heartbeat, 5);
+  EXPECT_TRUE(ValidateNetworkConfig(c.network).ok());
+  // What --print-config prints reads back.
+  DaemonConfig again;
+  c.home = "/var/lib/licet";  // LoadConfig fills these; a bare DaemonConfig has them empty
+  c.socket = "/run/licet/licetd.sock";
+  std::string printed = ConfigToToml(c);
+  ASSERT_TRUE(ApplyConfigToml(again, printed, "printed").ok()) << printed;
+  EXPECT_EQ(again.network.servers, c.network.servers);
+  EXPECT_EQ(again.network.product_lease_timeouts, c.network.product_lease_timeouts);
+}
+
+TEST(NetworkConfigTest, RefusesBadValues) {
+  NetworkConfig n;
+  EXPECT_FALSE(SetNetworkConfigKey(n, "network.enable", "maybe", "x").ok());
+  EXPECT_FALSE(SetNetworkConfigKey(n, "network.listen", "off", "x").ok());
+  EXPECT_FALSE(SetNetworkConfigKey(n, "network.listen", "example.com:1", "x").ok());
+  EXPECT_FALSE(SetNetworkConfigKey(n, "network.lease_timeout", "0", "x").ok());
+  EXPECT_FALSE(SetNetworkConfigKey(n, "network.lease_timeouts", "6000010=3", "x").ok());
+  EXPECT_FALSE(SetNetworkConfigKey(n, "network.lease_timeouts", "0:1=3", "x").ok());
+  EXPECT_FALSE(SetNetworkConfigKey(n, "network.lease_timeouts", "1:1=99999999", "x").ok());
+  EXPECT_FALSE(SetNetworkConfigKey(n, "network.client.servers", "a:b:c", "x").ok());
+  EXPECT_FALSE(SetNetworkConfigKey(n, "network.client.servers", "host:0", "x").ok());
+  EXPECT_FALSE(SetNetworkConfigKey(n, "network.client.servers", "host:70000", "x").ok());
+  EXPECT_FALSE(SetNetworkConfigKey(n, "network.client.fingerprints", "sha256:abc", "x").ok());
+  EXPECT_FALSE(SetNetworkConfigKey(n, "network.client.ca", "relative.pem", "x").ok());
+  EXPECT_FALSE(SetNetworkConfigKey(n, "network.nonsense", "1", "x").ok());
+  DaemonConfig c;
+  EXPECT_FALSE(ApplyConfigToml(c, "[network]\nenable = [1]\n", "t").ok());
+  EXPECT_FALSE(ApplyConfigToml(c, "[elsewhere]\nx = 1\n", "t").ok());
+  EXPECT_FALSE(ApplyConfigToml(c, "[network.client]\nservers = [1]\n", "t").ok());
+}
+
+TEST(NetworkConfigTest, ServersNeedATrustAnchor) {
+  NetworkConfig n;
+  ASSERT_TRUE(SetNetworkConfigKey(n, "network.client.servers", "licsrv, licsrv2:22451", "x").ok());
+  EXPECT_EQ(ValidateNetworkConfig(n).code(), ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(SetNetworkConfigKey(n, "network.client.ca", "/etc/licet/ca.pem", "x").ok());
+  EXPECT_TRUE(ValidateNetworkConfig(n).ok());
+  ASSERT_TRUE(SetNetworkConfigKey(n, "network.client.cert", "/etc/licet/c.pem", "x").ok());
+  EXPECT_FALSE(ValidateNetworkConfig(n).ok());
+}
+
+TEST(NetworkConfigTest, EnvironmentAndFlags) {
+  ConfigFlags flags;
+  flags.config = "/dev/null";
+  flags.values["network.enable"] = "true";
+  auto env = [](const std::string& name) -> std::optional<std::string> {
+    if (name == "LICET_SERVERS") return "a.example,b.example:1234";
+    if (name == "LICET_SERVER_FINGERPRINTS") return "sha256:" + std::string(64, 'b');
+    return std::nullopt;
+  };
+  auto c = LoadConfig(flags, env);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->network.enable);
+  EXPECT_EQ(c->network.servers.size(), 2u);
+}
+
+}  // namespace
+}  // namespace licet::daemon

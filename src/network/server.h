@@ -1,0 +1,115 @@
+// The network license server (docs/NETWORK.md): a TLS 1.3 listener whose sessions speak the
+// network protocol (wire.h) and share one SeatTable. The seats are the product items of the
+// server's own containers, which the owner (licetd) provides through an ItemLookup.
+//
+// Shape: a listener hands each connection to a session with its own strand; the handshake and
+// idle periods have timeouts; a timer frees the leases of silent clients every second.
+// Thread-safe: the table is behind a mutex, so the io_context may run on several threads.
+#ifndef LICET_NETWORK_SERVER_H_
+#define LICET_NETWORK_SERVER_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <unordered_map>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "network/asio_ssl.h"
+#include "network/seat_table.h"
+#include "network/tls.h"
+#include "network/wire.h"
+
+namespace licet::network {
+
+// Finds the item an access asks for in the server's containers and checks it (time limits,
+// feature, access mode allowed...), without taking a seat. The Status is the refusal the
+// client gets (kEntryNotFound, kFirmNotFound, kExpired, ...). Called on an io thread.
+using ItemLookup = std::function<Result<ItemSpec>(const AccessRequest& access)>;
+
+struct ServerOptions {
+  ServerTlsConfig tls;
+  int64_t min_lease_timeout = 120;  // told to clients in hello: heartbeat well within it
+  int handshake_timeout = 10;       // seconds to finish the TLS handshake and the hello
+  int idle_timeout = 600;           // seconds without a request before a connection is closed
+  size_t max_connections = 20000;
+};
+
+// Counters for /metrics.
+struct ServerCounters {
+  std::atomic<uint64_t> connections{0};
+  std::atomic<uint64_t> handshake_failures{0};
+  std::atomic<uint64_t> protocol_errors{0};
+  std::atomic<uint64_t> granted{0};
+  std::atomic<uint64_t> denied{0};
+  std::atomic<uint64_t> expired{0};
+};
+
+class Server {
+ public:
+  // `io` and `clock` must outlive the server.
+  Server(boost::asio::io_context& io, ServerOptions options, ItemLookup lookup, const Clock* clock);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Loads the TLS context and binds host:port (port 0: any free port). kIoError when the
+  // address cannot be bound, kCryptoError/kIoError for the certificate.
+  [[nodiscard]] Status Listen(const std::string& host, uint16_t port);
+  // Starts accepting and the expiry timer.
+  void Start();
+  // Stops accepting and closes every connection (leases stay in the table until it dies).
+  void Stop();
+  uint16_t port() const { return port_; }
+
+  // {"leases": [...], "items": [...], "denials": [...], "clients": n} for the admin API and
+  // `licet network status`; at most `limit` lease rows.
+  nlohmann::json StatusJson(size_t limit);
+  // The admin frees a seat. kNotFound when there is no such lease.
+  [[nodiscard]] Status Revoke(LeaseId lease);
+  const ServerCounters& counters() const { return counters_; }
+  // Seats used and license quantity per item (firm, product) for the metrics.
+  struct ItemSeats {
+    uint32_t firm_code;
+    uint32_t product_code;
+    uint32_t used;
+    uint32_t quantity;
+    uint64_t denied;
+  };
+  std::vector<ItemSeats> SeatSummary();
+
+  // One request of an authenticated session (its hello done: `client` set), answered now.
+  // Public for the sessions and for tests that drive the server without sockets.
+  nlohmann::json Handle(ClientRef& client, const std::string& address,
+                        const ServerRequest& request);
+
+ private:
+  class Session;
+  void Accept();
+  void ScheduleExpiry();
+  void Forget(Session* session);
+
+  boost::asio::io_context& io_;
+  ServerOptions options_;
+  ItemLookup lookup_;
+  const Clock* clock_;
+  std::unique_ptr<SslContext> ssl_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer expiry_timer_;
+  uint16_t port_ = 0;
+  ServerCounters counters_;
+
+  std::mutex table_mu_;
+  SeatTable table_;  // guarded by table_mu_
+
+  std::mutex sessions_mu_;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;  // guarded by sessions_mu_
+  bool stopping_ = false;                                          // guarded by sessions_mu_
+};
+
+}  // namespace licet::network
+
+#endif  // LICET_NETWORK_SERVER_H_

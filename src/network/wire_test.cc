@@ -1,0 +1,105 @@
+#include "network/wire.h"
+
+#include <gtest/gtest.h>
+
+namespace licet::network {
+namespace {
+
+using nlohmann::json;
+
+json Hello() {
+  HelloRequest h;
+  h.version = 1;
+  h.client_id = Bytes(kClientIdSize, 7);
+  h.host = "ws1";
+  h.machine = "m1";
+  return EncodeHello(5, h);
+}
+
+TEST(WireTest, HelloRoundTrip) {
+  auto r = ParseServerRequest(Hello());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->id, 5u);
+  EXPECT_EQ(r->op, NetOp::kHello);
+  EXPECT_EQ(r->hello.host, "ws1");
+  EXPECT_EQ(r->hello.client_id, Bytes(kClientIdSize, 7));
+}
+
+TEST(WireTest, AccessRoundTrip) {
+  AccessRequest a;
+  a.firm_code = 6000010;
+  a.product_code = 13;
+  a.mode = model::AccessMode::kStationShare;
+  a.user = "alice";
+  a.reclaim = 99;
+  auto r = ParseServerRequest(EncodeAccess(2, a));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->access.product_code, 13u);
+  EXPECT_EQ(r->access.mode, model::AccessMode::kStationShare);
+  EXPECT_EQ(r->access.user, "alice");
+  EXPECT_EQ(r->access.reclaim, 99u);
+}
+
+TEST(WireTest, RefusesBadRequests) {
+  EXPECT_EQ(ParseServerRequest(json::array()).status().code(), ErrorCode::kProtocolError);
+  EXPECT_EQ(ParseServerRequest(json{{"op", "hello"}}).status().code(), ErrorCode::kProtocolError);
+  EXPECT_EQ(ParseServerRequest(json{{"id", -1}, {"op", "hello"}}).status().code(),
+            ErrorCode::kProtocolError);
+  EXPECT_EQ(ParseServerRequest(json{{"id", 1}, {"op", "grant_everything"}}).status().code(),
+            ErrorCode::kProtocolError);
+  json h = Hello();
+  h["client_id"] = json::binary(Bytes(15, 1));
+  EXPECT_EQ(ParseServerRequest(h).status().code(), ErrorCode::kInvalidArgument);
+  h = Hello();
+  h["host"] = std::string(300, 'a');
+  EXPECT_EQ(ParseServerRequest(h).status().code(), ErrorCode::kInvalidArgument);
+  h = Hello();
+  h["host"] = "evil\nline";
+  EXPECT_EQ(ParseServerRequest(h).status().code(), ErrorCode::kInvalidArgument);
+  h = Hello();
+  h["machine"] = "";
+  EXPECT_EQ(ParseServerRequest(h).status().code(), ErrorCode::kInvalidArgument);
+  json a{{"id", 1}, {"op", "access"}, {"firm_code", 1}, {"product_code", 2}, {"mode", 3}};
+  EXPECT_EQ(ParseServerRequest(a).status().code(), ErrorCode::kInvalidArgument);
+  a["mode"] = 1;
+  a["firm_code"] = 0;
+  EXPECT_EQ(ParseServerRequest(a).status().code(), ErrorCode::kInvalidArgument);
+  a["firm_code"] = 1ull << 33;
+  EXPECT_EQ(ParseServerRequest(a).status().code(), ErrorCode::kInvalidArgument);
+  a["firm_code"] = "1";
+  EXPECT_EQ(ParseServerRequest(a).status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(ParseServerRequest(json{{"id", 1}, {"op", "release"}}).status().code(),
+            ErrorCode::kInvalidArgument);
+}
+
+TEST(WireTest, ParsesResponses) {
+  json ok{{"id", 3u},
+          {"code", 0u},
+          {"lease", 77u},
+          {"serial", "130-1"},
+          {"license_quantity", 10u},
+          {"lease_timeout", 120u}};
+  auto r = ParseClientResponse(ok, NetOp::kAccess);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->status.ok());
+  EXPECT_EQ(r->grant.lease, 77u);
+  EXPECT_EQ(r->grant.license_quantity, 10u);
+
+  json denied{{"id", 4u}, {"code", 212u}, {"message", "all 10 seats are in use"}};
+  r = ParseClientResponse(denied, NetOp::kAccess);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status.code(), ErrorCode::kNoMoreLicenses);
+  EXPECT_EQ(r->status.message(), "all 10 seats are in use");
+
+  EXPECT_FALSE(ParseClientResponse(json{{"id", 1u}}, NetOp::kAccess).ok());
+  EXPECT_FALSE(ParseClientResponse(json{{"id", 1u}, {"code", 0u}}, NetOp::kAccess).ok());
+  EXPECT_FALSE(ParseClientResponse(json{{"id", 1u}, {"code", 0u}, {"lease", 0u}, {"serial", "x"}},
+                                   NetOp::kAccess)
+                   .ok());
+  EXPECT_FALSE(ParseClientResponse(json{{"id", 1u}, {"code", 5000u}}, NetOp::kAccess).ok());
+  EXPECT_FALSE(
+      ParseClientResponse(json{{"id", 1u}, {"code", 0u}, {"leases", 3}}, NetOp::kStatus).ok());
+}
+
+}  // namespace
+}  // namespace licet::network
