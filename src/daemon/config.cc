@@ -68,6 +68,14 @@ const std::vector<ConfigKey>& ConfigKeys() {
        "seconds without heartbeat before a network seat is freed (default 120)"},
       {"network.lease_timeouts", "LICETD_NETWORK_LEASE_TIMEOUTS", "--network-lease-timeouts",
        "per-product lease timeouts, comma-separated FIRM:PRODUCT=SECONDS"},
+      {"network.allow", "LICETD_NETWORK_ALLOW", "--network-allow",
+       "who may use the network server: IP/CIDR, host:GLOB, user:GLOB, group:NAME (empty: all)"},
+      {"network.deny", "LICETD_NETWORK_DENY", "--network-deny",
+       "who may not (wins over allow), same syntax as network.allow"},
+      {"network.groups", "LICETD_NETWORK_GROUPS", "--network-groups",
+       "groups for rules and reservations: NAME=MEMBER MEMBER... (user, host:, IP/CIDR)"},
+      {"network.reservations", "LICETD_NETWORK_RESERVATIONS", "--network-reservations",
+       "seats held for a group: FIRM:PRODUCT=SEATS@GROUP"},
       // [network.client]: where accesses with where=LAN go.
       {"network.client.servers", "LICET_SERVERS", "--servers",
        "network license servers host[:port], comma-separated, tried in order"},
@@ -235,6 +243,11 @@ std::string ConfigToToml(const DaemonConfig& c) {
     timeouts.push_back(std::to_string(key.first) + ":" + std::to_string(key.second) + "=" +
                        std::to_string(seconds));
   }
+  auto array = [](const std::vector<std::string>& items) {
+    toml::array a;
+    for (const auto& item : items) a.push_back(item);
+    return a;
+  };
   toml::array servers;
   for (const auto& s : n.servers) servers.push_back(s);
   toml::array fingerprints;
@@ -251,7 +264,11 @@ std::string ConfigToToml(const DaemonConfig& c) {
   toml::table network{{"enable", n.enable},
                       {"listen", n.listen},
                       {"lease_timeout", n.lease_timeout},
-                      {"lease_timeouts", timeouts}};
+                      {"lease_timeouts", timeouts},
+                      {"allow", array(n.allow)},
+                      {"deny", array(n.deny)},
+                      {"groups", array(n.groups)},
+                      {"reservations", array(n.reservations)}};
   put(network, "cert", n.cert);
   put(network, "key", n.key);
   put(network, "client_ca", n.client_ca);

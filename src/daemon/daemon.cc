@@ -221,6 +221,7 @@ nlohmann::json Daemon::StatusDocument() {
   if (network_) {
     doc["network_server"] = network_->StatusJson(1000);
     doc["network_server"]["fingerprint"] = network_fingerprint_;
+    doc["network_server"]["usage_log_public_key"] = usage_log_public_key();
   }
   if (lan_) doc["network_client"] = lan_->StatusJson();
   return doc;

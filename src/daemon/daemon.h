@@ -61,6 +61,10 @@ class Daemon {
   uint16_t network_port() const { return network_ ? network_->port() : 0; }
   // "sha256:..." of the network server's certificate; "" when off.
   const std::string& network_fingerprint() const { return network_fingerprint_; }
+  // Hex Ed25519 public key of the network server's usage log (audits); "" when off.
+  std::string usage_log_public_key() const {
+    return usage_log_ ? HexEncode(usage_log_->public_key()) : "";
+  }
 
  private:
   void ScheduleRescan();
@@ -69,6 +73,7 @@ class Daemon {
   nlohmann::json StatusDocument();
   // daemon_network.cc: the network server ([network]) and the relay ([network.client]).
   [[nodiscard]] Status StartNetwork();
+  [[nodiscard]] Status StartUsageLog();  // daemon_usage_log.cc
   std::string NetworkMetrics();
 
   DaemonConfig config_;
@@ -88,6 +93,8 @@ class Daemon {
   boost::asio::thread_pool workers_;
   std::unique_ptr<LocalServer> local_;
   std::unique_ptr<AdminServer> admin_;
+  // The network server's signed per-firm usage log; declared first, so destroyed after it.
+  std::unique_ptr<network::UsageLogSet> usage_log_;
   std::unique_ptr<network::Server> network_;  // the network license server, when enabled
   std::unique_ptr<LanAccess> lan_;            // the relay to network servers, when configured
   std::string network_fingerprint_;

@@ -19,6 +19,7 @@ Status Daemon::StartNetwork() {
     options.tls.key_file = n.key.empty() ? JoinPath(config_.home, "network/server.key") : n.key;
     options.tls.client_ca_file = n.client_ca;
     options.min_lease_timeout = n.MinLeaseTimeout();
+    LICET_ASSIGN_OR_RETURN(options.rules, n.ParsedAccessRules());
     LICET_RETURN_IF_ERROR(network::EnsureServerCertificate(options.tls.cert_file,
                                                            options.tls.key_file, LocalHostName()));
     auto fingerprint = network::CertificateFingerprint(options.tls.cert_file);
@@ -29,6 +30,7 @@ Status Daemon::StartNetwork() {
     network_ = std::make_unique<network::Server>(
         io_, options, MakeItemLookup(cache_.get(), &config_.network, &SystemClock::Get()),
         &SystemClock::Get());
+    LICET_RETURN_IF_ERROR(StartUsageLog());
     LICET_RETURN_IF_ERROR(network_->Listen((*listen)->host, (*listen)->port));
     spdlog::info("network server on {}:{} certificate {} fingerprint {}", (*listen)->host,
                  network_->port(), options.tls.cert_file, network_fingerprint_);

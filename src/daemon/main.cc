@@ -134,6 +134,7 @@ int main(int argc, char** argv) {
     if (daemon.network_port() != 0) {
       std::printf(" network=%u fingerprint=%s", static_cast<unsigned>(daemon.network_port()),
                   daemon.network_fingerprint().c_str());
+      std::printf(" usage_log_key=%s", daemon.usage_log_public_key().c_str());
     }
     std::printf("\n");
     std::fflush(stdout);

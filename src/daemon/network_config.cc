@@ -5,6 +5,7 @@
 
 #include "common/config_values.h"
 #include "daemon/admin_guard.h"
+#include "network/access_rules.h"
 #include "network/client.h"
 #include "network/tls.h"
 
@@ -47,7 +48,32 @@ Status SetProductTimeouts(NetworkConfig& c, std::string_view key, std::string_vi
   return Status::Ok();
 }
 
+// network.allow / deny / groups / reservations: each item is checked alone here (groups
+// may be defined by a later key), the references between them by ValidateNetworkConfig.
+Status SetAccessList(NetworkConfig& c, std::string_view key, std::string_view value,
+                     const std::string& origin) {
+  LICET_ASSIGN_OR_RETURN(auto items, SplitList(key, value, origin));
+  if (key == "network.allow" || key == "network.deny") {
+    for (const std::string& item : items) {
+      auto rule = network::ParseAccessRule(item);
+      if (!rule.ok()) return Bad(key, origin, rule.status().message());
+    }
+    (key == "network.allow" ? c.allow : c.deny) = std::move(items);
+  } else if (key == "network.groups") {
+    auto rules = network::AccessRules::Parse({}, {}, items, {});
+    if (!rules.ok()) return Bad(key, origin, rules.status().message());
+    c.groups = std::move(items);
+  } else {
+    c.reservations = std::move(items);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+Result<network::AccessRules> NetworkConfig::ParsedAccessRules() const {
+  return network::AccessRules::Parse(allow, deny, groups, reservations);
+}
 
 int NetworkConfig::LeaseTimeoutOf(uint32_t firm_code, uint32_t product_code) const {
   auto it = product_lease_timeouts.find({firm_code, product_code});
@@ -63,7 +89,8 @@ int NetworkConfig::MinLeaseTimeout() const {
 bool IsNetworkKey(std::string_view key) { return key.substr(0, 8) == "network."; }
 
 bool IsNetworkListKey(std::string_view key) {
-  return key == "network.lease_timeouts" || key == "network.client.servers" ||
+  return key == "network.lease_timeouts" || key == "network.allow" || key == "network.deny" ||
+         key == "network.groups" || key == "network.reservations" || key == "network.client.servers" ||
          key == "network.client.fingerprints";
 }
 
@@ -83,6 +110,10 @@ Status SetNetworkConfigKey(NetworkConfig& c, std::string_view key, std::string_v
   if (key == "network.client_ca") return SetPath(c.client_ca, key, value, origin);
   if (key == "network.lease_timeout") return SetInt(c.lease_timeout, key, value, 1, 86400, origin);
   if (key == "network.lease_timeouts") return SetProductTimeouts(c, key, value, origin);
+  if (key == "network.allow" || key == "network.deny" || key == "network.groups" ||
+      key == "network.reservations") {
+    return SetAccessList(c, key, value, origin);
+  }
   if (key == "network.client.servers") {
     LICET_ASSIGN_OR_RETURN(auto items, SplitList(key, value, origin));
     for (const std::string& item : items) {
@@ -118,6 +149,10 @@ Status ValidateNetworkConfig(const NetworkConfig& c) {
   if (c.client_cert.empty() != c.client_key.empty()) {
     return Error(ErrorCode::kInvalidArgument,
                  "network.client.cert and network.client.key go together");
+  }
+  if (auto rules = c.ParsedAccessRules(); !rules.ok()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "network.allow/deny/groups/reservations: " + rules.status().message());
   }
   return Status::Ok();
 }

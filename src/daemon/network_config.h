@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "network/access_rules.h"
 
 namespace licet::daemon {
 
@@ -26,6 +27,12 @@ struct NetworkConfig {
   int lease_timeout = 120;
   // Per product: (firm_code, product_code) -> seconds; "FIRM:PRODUCT=SECONDS" in text.
   std::map<std::pair<uint32_t, uint32_t>, int> product_lease_timeouts;
+  // Access rules and seat reservations (network/access_rules.h has the syntax), as written;
+  // each key is checked on its own when set and all together by ValidateNetworkConfig.
+  std::vector<std::string> allow;
+  std::vector<std::string> deny;
+  std::vector<std::string> groups;        // "NAME=MEMBER MEMBER..."
+  std::vector<std::string> reservations;  // "FIRM:PRODUCT=SEATS@GROUP"
 
   // The client: where LAN accesses go.
   std::vector<std::string> servers;       // "host[:port]", in order of preference
@@ -35,6 +42,9 @@ struct NetworkConfig {
   std::string client_key;
   int heartbeat = 0;  // seconds between heartbeats; 0 = a third of the server's lease timeout
 
+  // The allow/deny rules and reservations parsed together (kInvalidArgument when they do not
+  // fit, e.g. a rule names an undefined group).
+  [[nodiscard]] Result<network::AccessRules> ParsedAccessRules() const;
   // The lease timeout of a product (its own, else the default).
   int LeaseTimeoutOf(uint32_t firm_code, uint32_t product_code) const;
   // The shortest lease timeout configured (told to clients so that they heartbeat in time).
@@ -51,7 +61,7 @@ bool IsNetworkListKey(std::string_view key);
 [[nodiscard]] Status SetNetworkConfigKey(NetworkConfig& config, std::string_view key,
                                          std::string_view value, const std::string& origin);
 // Checks what single keys cannot: a client with servers needs fingerprints or a CA; the
-// client certificate and key come together.
+// client certificate and key come together; rules and reservations name defined groups.
 [[nodiscard]] Status ValidateNetworkConfig(const NetworkConfig& config);
 
 }  // namespace licet::daemon

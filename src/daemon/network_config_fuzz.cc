@@ -14,7 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)ValidateNetworkConfig(config.network);
   // The same bytes as the value of each list key (environment and flags take text).
   for (const char* key : {"network.client.servers", "network.client.fingerprints",
-                          "network.lease_timeouts", "network.listen"}) {
+                          "network.lease_timeouts", "network.listen", "network.allow",
+                          "network.deny", "network.groups", "network.reservations"}) {
     NetworkConfig n;
     (void)SetNetworkConfigKey(n, key, text, "fuzz");
   }

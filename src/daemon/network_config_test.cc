@@ -89,5 +89,44 @@ TEST(NetworkConfigTest, EnvironmentAndFlags) {
   EXPECT_EQ(c->network.servers.size(), 2u);
 }
 
+TEST(NetworkConfigTest, AccessRulesAndReservations) {
+  DaemonConfig c;
+  Status st = ApplyConfigToml(c, R"(
+[network]
+allow = ["10.0.0.0/8", "fd00::/8", "host:build-*", "group:cad"]
+deny = ["user:mallory"]
+groups = ["cad=alice bob host:ws-7"]
+reservations = ["6000010:13=3@cad"]
+)",
+                              "t.toml");
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ASSERT_TRUE(ValidateNetworkConfig(c.network).ok());
+  auto rules = c.network.ParsedAccessRules();
+  ASSERT_TRUE(rules.ok());
+  EXPECT_EQ(rules->Check({"10.1.1.1", "x", "mallory"}).code(), ErrorCode::kAccessDenied);
+  EXPECT_TRUE(rules->Check({"192.168.0.1", "x", "bob"}).ok());
+  c.home = "/var/lib/licet";
+  c.socket = "/run/licet/licetd.sock";
+  DaemonConfig again;
+  ASSERT_TRUE(ApplyConfigToml(again, ConfigToToml(c), "printed").ok());
+  EXPECT_EQ(again.network.allow, c.network.allow);
+  EXPECT_EQ(again.network.groups, c.network.groups);
+  EXPECT_EQ(again.network.reservations, c.network.reservations);
+
+  NetworkConfig n;
+  EXPECT_FALSE(SetNetworkConfigKey(n, "network.allow", "10.0.0.0/33", "x").ok());
+  EXPECT_FALSE(SetNetworkConfigKey(n, "network.deny", "somehost", "x").ok());
+  EXPECT_FALSE(SetNetworkConfigKey(n, "network.groups", "cad", "x").ok());
+  EXPECT_FALSE(SetNetworkConfigKey(n, "network.groups", "cad=group:x", "x").ok());
+  // A reservation or rule that names an undefined group fails validation.
+  ASSERT_TRUE(SetNetworkConfigKey(n, "network.reservations", "6000010:13=3@cad", "x").ok());
+  EXPECT_EQ(ValidateNetworkConfig(n).code(), ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(SetNetworkConfigKey(n, "network.groups", "cad=alice", "x").ok());
+  EXPECT_TRUE(ValidateNetworkConfig(n).ok());
+  ASSERT_TRUE(SetNetworkConfigKey(n, "network.reservations", "6000010:13=x@cad", "x").ok());
+  Status bad = ValidateNetworkConfig(n);
+  EXPECT_NE(bad.message().find("FIRM:PRODUCT=SEATS@GROUP"), std::string::npos) << bad.ToString();
+}
+
 }  // namespace
 }  // namespace licet::daemon

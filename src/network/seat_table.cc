@@ -128,6 +128,10 @@ Result<SeatGrant> SeatTable::Acquire(ClientRef client_ref, uint32_t firm_code,
                      " on the network server are in use; try again later or ask the "
                      "administrator for more seats");
   }
+  std::string charged;
+  if (needs_seat && !spec.reservations.empty()) {
+    LICET_ASSIGN_OR_RETURN(charged, ChargeReservation(item, spec, mode, what));
+  }
   const LeaseId id = next_lease_++;
   Lease lease;
   lease.client = client_ref;
@@ -136,6 +140,8 @@ Result<SeatGrant> SeatTable::Acquire(ClientRef client_ref, uint32_t firm_code,
   lease.pos = static_cast<uint32_t>(client.leases.size());
   lease.since = client.last_seen;
   lease.user = user;
+  lease.group = charged;
+  if (!charged.empty()) ++item.reserved_used[charged];
   switch (mode) {
     case model::AccessMode::kUserLimit:
       ++item.user_limit;
@@ -157,6 +163,42 @@ Result<SeatGrant> SeatTable::Acquire(ClientRef client_ref, uint32_t firm_code,
   return SeatGrant{id, false};
 }
 
+Result<std::string> SeatTable::ChargeReservation(const Item& item, const ItemSpec& spec,
+                                                 model::AccessMode mode,
+                                                 const std::string& what) const {
+  auto used = [&item](const std::string& group) -> uint32_t {
+    auto it = item.reserved_used.find(group);
+    return it == item.reserved_used.end() ? 0 : it->second;
+  };
+  if (mode != model::AccessMode::kStationShare) {
+    for (const SeatReservation& r : spec.reservations) {
+      if (r.member && used(r.group) < r.seats) return r.group;
+    }
+  }
+  // Reserved seats nobody of their group holds yet stay free for that group. A smaller
+  // quantity than the reservations (the container changed) just leaves no unreserved seat.
+  uint64_t held_back = 0, reserved_in_use = 0;
+  std::string groups;
+  for (const SeatReservation& r : spec.reservations) {
+    const uint32_t u = used(r.group);
+    if (u < r.seats) {
+      held_back += r.seats - u;
+      groups += (groups.empty() ? "" : ", ") + r.group;
+    }
+    reserved_in_use += u;
+  }
+  const uint64_t unreserved_in_use = item.seats() - std::min<uint64_t>(item.seats(), reserved_in_use);
+  const uint64_t unreserved_total =
+      spec.license_quantity - std::min<uint64_t>(spec.license_quantity, held_back + reserved_in_use);
+  if (unreserved_in_use >= unreserved_total) {
+    return Error(ErrorCode::kNoMoreLicenses,
+                 "the free seat(s) of " + what + " on the network server are reserved for " +
+                     (groups.empty() ? std::string("other groups") : "group(s) " + groups) +
+                     " and every other seat is in use; try again later");
+  }
+  return std::string();
+}
+
 void SeatTable::Free(LeaseId id) {
   auto it = leases_.find(id);
   if (it == leases_.end()) return;
@@ -164,6 +206,10 @@ void SeatTable::Free(LeaseId id) {
   Item& item = items_[lease.item];
   Client& client = clients_[lease.client];
   if (lease.unconfirmed) --client.unconfirmed;
+  if (!lease.group.empty()) {
+    auto g = item.reserved_used.find(lease.group);
+    if (g != item.reserved_used.end() && --g->second == 0) item.reserved_used.erase(g);
+  }
   switch (lease.mode) {
     case model::AccessMode::kUserLimit:
       --item.user_limit;
@@ -263,6 +309,11 @@ void SeatTable::RecordDenial(ClientRef client, uint32_t firm_code, uint32_t prod
   d.reason = why.ToString();
   denials_.push_back(std::move(d));
   if (denials_.size() > kMaxDenialsKept) denials_.pop_front();
+}
+
+std::string SeatTable::HostOf(ClientRef client) const {
+  auto it = clients_.find(client);
+  return it == clients_.end() ? std::string() : it->second.info.host;
 }
 
 ItemUsage SeatTable::Usage(uint32_t firm_code, uint32_t product_code) const {

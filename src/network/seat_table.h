@@ -30,6 +30,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "model/items.h"
+#include "network/access_rules.h"
 
 namespace licet::network {
 
@@ -42,6 +43,10 @@ struct ItemSpec {
   uint32_t license_quantity = 1;
   int64_t lease_timeout = 120;  // seconds
   nlohmann::json item;          // the item's properties as the local API shows them (a map)
+  // Seats held back for groups (network.reservations), marked for the requester. A member
+  // takes its group's reserved seats first; anyone else (and a member once they are full)
+  // only the seats nobody reserved. STATION_SHARE seats always come from the unreserved ones.
+  std::vector<SeatReservation> reservations;
 };
 
 // Who a client is, from its hello and its connection.
@@ -118,6 +123,8 @@ class SeatTable {
                     const std::string& user, const Status& why);
 
   ItemUsage Usage(uint32_t firm_code, uint32_t product_code) const;
+  // The host name `client` gave in its hello ("" for an unknown client).
+  std::string HostOf(ClientRef client) const;
   size_t lease_count() const { return leases_.size(); }
   size_t client_count() const { return clients_.size(); }
   uint64_t denied_total() const { return denied_total_; }
@@ -139,6 +146,7 @@ class SeatTable {
     bool unconfirmed = false;  // held across a reconnect and not reclaimed yet
     UnixTime since = 0;
     std::string user;
+    std::string group;  // the reservation this lease's seat counts against, or ""
   };
   struct Client {
     ClientInfo info;
@@ -160,6 +168,7 @@ class SeatTable {
     uint64_t denied = 0;
     std::map<UnixTime, uint32_t> hourly_peak;  // hour start -> peak seats (last 48 hours)
     uint32_t station_leases = 0;
+    std::map<std::string, uint32_t> reserved_used;  // group -> its reserved seats in use
     uint32_t leases() const { return user_limit + exclusive + no_limit + station_leases; }
     uint32_t seats() const {
       return user_limit + exclusive + static_cast<uint32_t>(stations.size());
@@ -169,6 +178,11 @@ class SeatTable {
   ItemIndex FindOrAddItem(uint32_t firm_code, uint32_t product_code, const ItemSpec& spec);
   void Free(LeaseId id);
   void NoteSeats(Item& item);
+  // The group whose reserved seats a new seat counts against ("" = an unreserved seat), or
+  // kNoMoreLicenses when the only free seats are reserved for groups the requester is not in.
+  [[nodiscard]] Result<std::string> ChargeReservation(const Item& item, const ItemSpec& spec,
+                                                      model::AccessMode mode,
+                                                      const std::string& what) const;
 
   const Clock* clock_;
   LeaseId next_lease_;

@@ -170,3 +170,69 @@ TEST_F(SeatTableTest, HundredThousandLeasesFromFewClients) {
 
 }  // namespace
 }  // namespace licet::network
+
+namespace licet::network {
+namespace {
+
+// Quantity 5, 2 seats reserved for "cad": outsiders get 3, members get their 2 reserved
+// seats plus whatever unreserved seat is free.
+class ReservationTest : public ::testing::Test {
+ protected:
+  ClientRef Client(uint8_t n) {
+    ClientInfo info;
+    info.client_id = Bytes(kClientIdSize, n);
+    info.host = "host" + std::to_string(n);
+    info.machine = "machine" + std::to_string(n);
+    info.address = "10.0.0." + std::to_string(n);
+    return table_.Hello(info);
+  }
+  Result<SeatGrant> Take(ClientRef c, bool member, model::AccessMode mode =
+                                                       model::AccessMode::kUserLimit) {
+    ItemSpec spec{"130-1", 5, 10};
+    spec.reservations = {SeatReservation{"cad", 2, member}};
+    return table_.Acquire(c, 6000010, 13, spec, mode, "u", 0);
+  }
+
+  FakeClock clock_{1'800'000'000};
+  SeatTable table_{&clock_};
+};
+
+TEST_F(ReservationTest, OutsidersCannotTakeReservedSeats) {
+  for (uint8_t i = 1; i <= 3; ++i) ASSERT_TRUE(Take(Client(i), false).ok()) << int(i);
+  auto refused = Take(Client(4), false);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), ErrorCode::kNoMoreLicenses);
+  EXPECT_NE(refused.status().message().find("reserved for group(s) cad"), std::string::npos);
+  // Station-share seats come from the unreserved ones too.
+  EXPECT_FALSE(Take(Client(5), true, model::AccessMode::kStationShare).ok());
+  // The group still gets its two seats; then the item is full for everyone.
+  auto a = Take(Client(6), true);
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(Take(Client(7), true).ok());
+  EXPECT_EQ(Take(Client(8), true).status().code(), ErrorCode::kNoMoreLicenses);
+  EXPECT_EQ(table_.Usage(6000010, 13).seats, 5u);
+  // A released reserved seat goes back to the group, not to outsiders.
+  ASSERT_TRUE(table_.Release(Client(6), a->lease).ok());
+  EXPECT_FALSE(Take(Client(4), false).ok());
+  EXPECT_TRUE(Take(Client(9), true).ok());
+}
+
+TEST_F(ReservationTest, MembersAlsoUseUnreservedSeats) {
+  for (uint8_t i = 1; i <= 5; ++i) ASSERT_TRUE(Take(Client(i), true).ok()) << int(i);
+  EXPECT_FALSE(Take(Client(6), true).ok());
+  EXPECT_FALSE(Take(Client(7), false).ok());
+  EXPECT_EQ(table_.Usage(6000010, 13).seats, 5u);
+}
+
+TEST_F(ReservationTest, ExpiryReturnsReservedSeats) {
+  ASSERT_TRUE(Take(Client(1), true).ok());
+  ASSERT_TRUE(Take(Client(2), true).ok());
+  clock_.Advance(11);
+  EXPECT_EQ(table_.Expire(), 2u);
+  for (uint8_t i = 3; i <= 5; ++i) ASSERT_TRUE(Take(Client(i), false).ok());
+  EXPECT_FALSE(Take(Client(6), false).ok());
+  EXPECT_TRUE(Take(Client(7), true).ok());
+}
+
+}  // namespace
+}  // namespace licet::network

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <deque>
+#include <vector>
 
 #include "protocol/protocol.h"
 
@@ -180,7 +181,6 @@ Server::Server(asio::io_context& io, ServerOptions options, ItemLookup lookup, c
     : io_(io),
       options_(std::move(options)),
       lookup_(std::move(lookup)),
-      clock_(clock),
       acceptor_(io),
       expiry_timer_(io),
       table_(clock) {}
@@ -269,9 +269,31 @@ void Server::ScheduleExpiry() {
   expiry_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     size_t freed;
+    std::vector<UsageEvent> expired;
     {
       std::lock_guard<std::mutex> lock(table_mu_);
       freed = table_.Expire();
+      if (freed > 0 && usage_log_ != nullptr) {
+        // Which leases went: the ones we logged as granted that the table no longer has.
+        std::unordered_map<LeaseId, bool> live;
+        for (const auto& row : table_.LeaseRows(table_.lease_count() + 1)) {
+          live[row["lease"].get<LeaseId>()] = true;
+        }
+        for (auto it = usage_leases_.begin(); it != usage_leases_.end();) {
+          if (live.count(it->first) != 0) {
+            ++it;
+            continue;
+          }
+          expired.push_back(std::move(it->second));
+          expired.back().event = "expire";
+          it = usage_leases_.erase(it);
+        }
+      }
+    }
+    for (const UsageEvent& e : expired) LogUsage(e);
+    if (usage_log_ != nullptr) {
+      Status s = usage_log_->CheckpointDue();
+      if (!s.ok()) spdlog::error("usage log: {}", s.message());
     }
     if (freed > 0) {
       counters_.expired += freed;
@@ -302,8 +324,19 @@ json Server::Handle(ClientRef& client, const std::string& address, const ServerR
       return resp;
     }
     case NetOp::kAccess: {
-      auto spec = lookup_(r.access);
-      std::lock_guard<std::mutex> lock(table_mu_);
+      // Access rules come before the item lookup: a denied client learns nothing about items.
+      Requester who{address, {}, r.access.user};
+      if (!options_.rules.empty()) {
+        std::lock_guard<std::mutex> lock(table_mu_);
+        who.host = table_.HostOf(client);
+      }
+      Status allowed = options_.rules.Check(who);
+      auto spec = allowed.ok() ? lookup_(r.access) : Result<ItemSpec>(allowed);
+      if (spec.ok()) {
+        spec->reservations =
+            options_.rules.ReservationsFor(r.access.firm_code, r.access.product_code, who);
+      }
+      std::unique_lock<std::mutex> lock(table_mu_);
       Result<SeatGrant> granted =
           spec.ok() ? table_.Acquire(client, r.access.firm_code, r.access.product_code, *spec,
                                      r.access.mode, r.access.user, r.access.reclaim)
@@ -312,9 +345,24 @@ json Server::Handle(ClientRef& client, const std::string& address, const ServerR
         ++counters_.denied;
         table_.RecordDenial(client, r.access.firm_code, r.access.product_code, r.access.user,
                             granted.status());
+        if (usage_log_ != nullptr) {
+          UsageEvent e{"deny", r.access.firm_code, r.access.product_code, address,
+                       table_.HostOf(client), r.access.user, model::AccessModeName(r.access.mode),
+                       0, granted.status().message()};
+          lock.unlock();  // the log's write (and fsync at checkpoints) must not block the table
+          LogUsage(e);
+        }
         return protocol::ErrorResponse(r.id, granted.status());
       }
       ++counters_.granted;
+      if (usage_log_ != nullptr) {
+        UsageEvent e{"grant", r.access.firm_code, r.access.product_code, address,
+                     table_.HostOf(client), r.access.user, model::AccessModeName(r.access.mode),
+                     granted->lease, granted->reclaimed ? "reclaimed" : ""};
+        usage_leases_[granted->lease] = e;
+        lock.unlock();
+        LogUsage(e);
+      }
       json resp = protocol::OkResponse(r.id);
       resp["lease"] = granted->lease;
       resp["serial"] = spec->serial;
@@ -325,8 +373,17 @@ json Server::Handle(ClientRef& client, const std::string& address, const ServerR
       return resp;
     }
     case NetOp::kRelease: {
-      std::lock_guard<std::mutex> lock(table_mu_);
+      std::unique_lock<std::mutex> lock(table_mu_);
       Status st = table_.Release(client, r.lease);
+      auto logged = st.ok() ? usage_leases_.find(r.lease) : usage_leases_.end();
+      if (logged != usage_leases_.end()) {
+        UsageEvent e = std::move(logged->second);
+        usage_leases_.erase(logged);
+        e.event = "release";
+        e.reason.clear();
+        lock.unlock();
+        LogUsage(e);
+      }
       return st.ok() ? protocol::OkResponse(r.id) : protocol::ErrorResponse(r.id, st);
     }
     case NetOp::kHeartbeat: {
@@ -357,8 +414,24 @@ json Server::StatusJson(size_t limit) {
 }
 
 Status Server::Revoke(LeaseId lease) {
-  std::lock_guard<std::mutex> lock(table_mu_);
-  return table_.Revoke(lease);
+  std::unique_lock<std::mutex> lock(table_mu_);
+  LICET_RETURN_IF_ERROR(table_.Revoke(lease));
+  auto logged = usage_leases_.find(lease);
+  if (logged != usage_leases_.end()) {
+    UsageEvent e = std::move(logged->second);
+    usage_leases_.erase(logged);
+    e.event = "release";
+    e.reason = "freed by the administrator";
+    lock.unlock();
+    LogUsage(e);
+  }
+  return Status::Ok();
+}
+
+void Server::LogUsage(const UsageEvent& event) {
+  // A failing log must not cost the customer a seat: the failure is loud, the access stands.
+  Status s = usage_log_->Append(event);
+  if (!s.ok()) spdlog::error("usage log: {}", s.message());
 }
 
 std::vector<Server::ItemSeats> Server::SeatSummary() {

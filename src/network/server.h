@@ -18,9 +18,11 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "network/access_rules.h"
 #include "network/asio_ssl.h"
 #include "network/seat_table.h"
 #include "network/tls.h"
+#include "network/usage_log.h"
 #include "network/wire.h"
 
 namespace licet::network {
@@ -36,6 +38,7 @@ struct ServerOptions {
   int handshake_timeout = 10;       // seconds to finish the TLS handshake and the hello
   int idle_timeout = 600;           // seconds without a request before a connection is closed
   size_t max_connections = 20000;
+  AccessRules rules;                // allow/deny and seat reservations (network.allow ...)
 };
 
 // Counters for /metrics.
@@ -70,6 +73,9 @@ class Server {
   nlohmann::json StatusJson(size_t limit);
   // The admin frees a seat. kNotFound when there is no such lease.
   [[nodiscard]] Status Revoke(LeaseId lease);
+  // Appends every grant, release, revoke, expiry and denial to `log` (usage_log.h), which
+  // must outlive the server; nullptr stops it. Call before Start.
+  void SetUsageLog(UsageLogSet* log) { usage_log_ = log; }
   const ServerCounters& counters() const { return counters_; }
   // Seats used and license quantity per item (firm, product) for the metrics.
   struct ItemSeats {
@@ -95,7 +101,6 @@ class Server {
   boost::asio::io_context& io_;
   ServerOptions options_;
   ItemLookup lookup_;
-  const Clock* clock_;
   std::unique_ptr<SslContext> ssl_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer expiry_timer_;
@@ -104,6 +109,11 @@ class Server {
 
   std::mutex table_mu_;
   SeatTable table_;  // guarded by table_mu_
+
+  // The usage log: what each live lease was granted to, for its release or expiry record.
+  void LogUsage(const UsageEvent& event);
+  UsageLogSet* usage_log_ = nullptr;
+  std::unordered_map<LeaseId, UsageEvent> usage_leases_;  // guarded by table_mu_
 
   std::mutex sessions_mu_;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;  // guarded by sessions_mu_

@@ -6,6 +6,7 @@ Builds on tests/runtime/runtime_harness.py (Home, spawn, cleanup, wait_until).
 Environment: LICET_BIN_DIR, LICET_NETLOAD, LICET_NET_APP.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -20,6 +21,19 @@ import runtime_harness as rt
 NETLOAD = os.environ.get("LICET_NETLOAD", "")
 NET_APP = os.environ.get("LICET_NET_APP", "")
 FIRM = rt.FIRM
+
+
+@contextlib.contextmanager
+def test_homes():
+    """The state dirs a test makes (append to the list): removed at the end, with every
+    process the runtime harness started, whatever happens."""
+    homes = []
+    try:
+        yield homes
+    finally:
+        rt.cleanup_all()
+        for h in homes:
+            h.cleanup()
 
 
 def check_binaries():

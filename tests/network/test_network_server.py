@@ -227,8 +227,7 @@ def main():
     nh.check_binaries()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
-    homes = []
-    try:
+    with nh.test_homes() as homes:
         server_home, _ = nh.server_home({21: SEATS, 22: 2, 23: 1, 24: 10})
         homes.append(server_home)
         port = free_port()
@@ -263,10 +262,6 @@ def main():
         server.stop()
         test_restart(server_home, port, relays[1])
         print("ok restart: seats held again")
-    finally:
-        rt.cleanup_all()
-        for h in homes:
-            h.cleanup()
     return 0
 
 

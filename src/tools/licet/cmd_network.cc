@@ -118,6 +118,7 @@ void RegisterNetworkCommands(CLI::App& app, Globals& g, Action* action) {
   status->add_option("--ca", o->ca, "CA file of the server certificate ($LICET_SERVER_CA)");
   status->add_flag("--json", g.json, "print JSON");
   status->callback([&g, action, o] { *action = [&g, o] { return NetworkStatus(g, *o); }; });
+  RegisterNetworkAuditCommand(*network, g, action);  // cmd_network_audit.cc
 }
 
 }  // namespace licet::cli

@@ -7,6 +7,8 @@
 namespace licet::cli {
 
 void RegisterNetworkCommands(CLI::App& app, Globals& g, Action* action);
+// `licet network audit` (cmd_network_audit.cc), added to the `network` group.
+void RegisterNetworkAuditCommand(CLI::App& network, Globals& g, Action* action);
 
 }  // namespace licet::cli
 
