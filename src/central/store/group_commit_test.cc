@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "central/store/migrate.h"
-#include "central/store/open.h"
+#include "central/store/sqlite_store_fixture.h"
 #include "central/store/store.h"
 
 namespace licet::central::store {
@@ -20,24 +20,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class GroupCommitTest : public ::testing::Test {
+class GroupCommitTest : public SqliteStoreTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/licet-central-gc-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    auto url = ParseDatabaseUrl("sqlite://" + dir_ + "/central.db");
-    ASSERT_TRUE(url.ok());
-    auto db = OpenAndMigrate(*url, 4, 1000);
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(db).value();
-    store_ = std::make_unique<Store>(*db_);
+    SqliteStoreTest::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_NE(store_->group_committer(), nullptr) << "SQLite should get group commit";
-  }
-  void TearDown() override {
-    store_.reset();
-    db_.reset();
-    std::system(("rm -rf " + dir_).c_str());
   }
 
   std::optional<std::string> Read(const std::string& name) {
@@ -62,9 +50,6 @@ class GroupCommitTest : public ::testing::Test {
     });
   }
 
-  std::string dir_;
-  std::unique_ptr<Database> db_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_F(GroupCommitTest, ConcurrentWritesShareTransactions) {

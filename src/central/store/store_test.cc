@@ -9,30 +9,14 @@
 #include <thread>
 
 #include "central/store/migrate.h"
-#include "central/store/open.h"
+#include "central/store/sqlite_store_fixture.h"
 #include "common/env.h"
 
 namespace licet::central::store {
 namespace {
 
-class StoreTest : public ::testing::Test {
+class StoreTest : public SqliteStoreTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/licet-central-store-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    auto url = ParseDatabaseUrl("sqlite://" + dir_ + "/central.db");
-    ASSERT_TRUE(url.ok());
-    auto db = OpenAndMigrate(*url, 4, 1000);
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(db).value();
-    store_ = std::make_unique<Store>(*db_);
-  }
-  void TearDown() override {
-    store_.reset();
-    db_.reset();
-    std::system(("rm -rf " + dir_).c_str());
-  }
 
   void Run(const std::function<Status(Tx&)>& fn) {
     Status st = store_->Transact(TxMode::kWrite, fn);
@@ -54,9 +38,6 @@ class StoreTest : public ::testing::Test {
     });
   }
 
-  std::string dir_;
-  std::unique_ptr<Database> db_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_F(StoreTest, MigrationsAreRecordedAndIdempotent) {
