@@ -204,37 +204,15 @@ class Driver:
         self.proc.wait(timeout=30)
 
 
-class App:
+class App(rt.LineProcess):
     """licet-net-app: an application holding a license through its local licetd."""
 
     def __init__(self, home, product, mode=1, where=1):
-        self.proc = rt.spawn([NET_APP, str(FIRM), str(product), str(mode), str(where)],
-                             env=home.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, bufsize=1)
-        self.code, self.message = rt.parse_code(self.readline())
+        super().__init__([NET_APP, str(FIRM), str(product), str(mode), str(where)], home,
+                         "net-app")
 
     def readline(self, timeout=60):
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        if not ready:
-            raise AssertionError("net-app: no output")
-        line = self.proc.stdout.readline()
-        if not line:
-            raise AssertionError(f"net-app exited: {self.proc.stderr.read()}")
-        return line.strip()
-
-    def command(self, text):
-        self.proc.stdin.write(text + "\n")
-        self.proc.stdin.flush()
-        return self.readline()
-
-    def release(self):
-        line = self.command("release")
-        self.proc.wait(timeout=30)
-        return line
-
-    def kill9(self):
-        self.proc.kill()
-        self.proc.wait(timeout=30)
+        return super().readline(timeout).strip()
 
 
 def server_home(products, name="server"):

@@ -245,22 +245,23 @@ def try_access(home, product, feature=0, mode=1, firm_code=FIRM):
     return parse_code(out.stdout)
 
 
-class Holder:
-    """A process holding one access through the C API until told to release or killed."""
+class LineProcess:
+    """A helper process driven line by line (stdin commands, one stdout line per answer) whose
+    first line is the code of its access."""
 
-    def __init__(self, home, product, mode, feature=0, firm_code=FIRM):
-        self.proc = spawn([CLIENT, "hold", str(firm_code), str(product), str(mode), str(feature)],
-                          env=home.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    def __init__(self, argv, home, name):
+        self.name = name
+        self.proc = spawn(argv, env=home.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, bufsize=1)
         self.code, self.message = parse_code(self.readline())
 
     def readline(self, timeout=60):
         ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
         if not ready:
-            raise AssertionError(f"holder {self.proc.pid}: no output in {timeout} s")
+            raise AssertionError(f"{self.name} {self.proc.pid}: no output in {timeout} s")
         line = self.proc.stdout.readline()
         if not line:
-            raise AssertionError(f"holder {self.proc.pid} exited: {self.proc.stderr.read()}")
+            raise AssertionError(f"{self.name} {self.proc.pid} exited: {self.proc.stderr.read()}")
         return line
 
     def command(self, text):
@@ -280,6 +281,14 @@ class Holder:
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=30)
+
+
+class Holder(LineProcess):
+    """A process holding one access through the C API until told to release or killed."""
+
+    def __init__(self, home, product, mode, feature=0, firm_code=FIRM):
+        super().__init__([CLIENT, "hold", str(firm_code), str(product), str(mode), str(feature)],
+                         home, "holder")
 
 
 def wait_until(predicate, timeout, what):
