@@ -23,27 +23,16 @@ using protect::key::Mode;
 using protect::key::OnLoss;
 using protect::key::Policy;
 
-struct ProtectCliOptions {
-  std::string input;
-  std::string output;
-  std::string firm_key;
-  std::string passphrase_file;
-  std::string firm_code;
-  std::string product_code;
+struct ProtectCliOptions : ProtectTarget {
   std::string feature_code = "0";
-  std::string where = "local";
-  std::string mode = "user-limit";
   std::string check_interval = "30s";
   std::string on_loss = "warn";
   std::string grace = "60s";
   std::string warn_units = "0";
   std::string warn_days = "0";
   std::string hardening = "off";
-  std::string product_name;
   std::string message_url;
   std::string config;
-  bool ip_protection = false;
-  bool json = false;
 };
 
 // --config FILE: a TOML table whose keys are the long option names; a flag given on the
@@ -208,16 +197,9 @@ Status RunProtect(const ProtectCliOptions& c, Kind kind) {
 void AddProtectOptions(CLI::App* cmd, ProtectCliOptions* o) {
   cmd->add_option("--config", o->config,
                   "read these options from a TOML file (keys = long option names)");
-  cmd->add_option("input", o->input, "the ELF file to protect")->required();
-  cmd->add_option("-o,--output", o->output, "the protected file to write")->required();
-  cmd->add_option("--firm-key", o->firm_key, "the vendor's firm.key (gives the product secret)");
-  cmd->add_option("--passphrase-file", o->passphrase_file, "file holding the firm.key passphrase");
-  cmd->add_option("--firm-code", o->firm_code, "firm code");
-  cmd->add_option("--product-code", o->product_code, "product code");
+  AddProtectTargetOptions(cmd, o, "the ELF file to protect");
   cmd->add_option("--feature-code", o->feature_code,
                   "feature code the license must have (default 0)");
-  cmd->add_option("--where", o->where, "local, lan, local-lan or lan-local (default local)");
-  cmd->add_option("--mode", o->mode, "user-limit, station-share, exclusive or no-user-limit");
   cmd->add_option("--check-interval", o->check_interval,
                   "license re-check period, 0 = none (default 30s)");
   cmd->add_option("--on-loss", o->on_loss, "warn or exit when the license is lost (default warn)");
@@ -225,10 +207,7 @@ void AddProtectOptions(CLI::App* cmd, ProtectCliOptions* o) {
   cmd->add_option("--warn-units", o->warn_units, "warn when this few units are left (0 = never)");
   cmd->add_option("--warn-days", o->warn_days, "warn this many days before expiry (0 = never)");
   cmd->add_option("--hardening", o->hardening, "off, report or enforce (default off)");
-  cmd->add_option("--product-name", o->product_name, "name shown in messages");
   cmd->add_option("--message-url", o->message_url, "where users get a license (shown in messages)");
-  cmd->add_flag("--ip-protection", o->ip_protection, "no license: embedded obfuscated key");
-  cmd->add_flag("--json", o->json, "print a JSON report of what was encrypted");
 }
 
 }  // namespace

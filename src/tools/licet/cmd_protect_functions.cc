@@ -15,19 +15,8 @@
 namespace licet::cli {
 namespace {
 
-struct FunctionsCliOptions {
-  std::string input;
-  std::string output;
-  std::string firm_key;
-  std::string passphrase_file;
-  std::string firm_code;
-  std::string product_code;
-  std::string where = "local";
-  std::string mode = "user-limit";
-  std::string product_name;
+struct FunctionsCliOptions : ProtectTarget {
   std::string activation_hint;
-  bool ip_protection = false;
-  bool json = false;
 };
 
 // Encrypts c.input into c.output and prints the report.
@@ -88,20 +77,9 @@ void RegisterProtectFunctionsCommand(CLI::App& protect, Globals& g, Action* acti
   CLI::App* cmd = protect.add_subcommand(
       "functions", "encrypt the functions marked LICET_PROTECTED(feature) in a linked program");
   cmd->set_config("--config", "", "read these options from a TOML file (keys = long option names)");
-  cmd->add_option("input", o->input, "the linked ELF executable or shared object")->required();
-  cmd->add_option("-o,--output", o->output, "the protected file to write")->required();
-  cmd->add_option("--firm-key", o->firm_key, "the vendor's firm.key (gives the product secret)");
-  cmd->add_option("--passphrase-file", o->passphrase_file, "file holding the firm.key passphrase");
-  cmd->add_option("--firm-code", o->firm_code, "firm code (checked against the firm key)");
-  cmd->add_option("--product-code", o->product_code, "product code");
-  cmd->add_option("--where", o->where, "local, lan, local-lan or lan-local (default local)");
-  cmd->add_option("--mode", o->mode, "user-limit, station-share, exclusive or no-user-limit");
-  cmd->add_option("--product-name", o->product_name, "name shown in messages (up to 63 bytes)");
+  AddProtectTargetOptions(cmd, o.get(), "the linked ELF executable or shared object");
   cmd->add_option("--activation-hint", o->activation_hint,
                   "how to get a license, shown in messages (up to 191 bytes)");
-  cmd->add_flag("--ip-protection", o->ip_protection,
-                "no license: embedded obfuscated keys (anti-reverse-engineering only)");
-  cmd->add_flag("--json", o->json, "print a JSON report of what was encrypted");
   cmd->callback([o, action] { *action = [o] { return RunProtectFunctions(*o); }; });
 }
 

@@ -9,6 +9,21 @@
 
 namespace licet::cli {
 
+void AddProtectTargetOptions(CLI::App* cmd, ProtectTarget* o, const char* input_help) {
+  cmd->add_option("input", o->input, input_help)->required();
+  cmd->add_option("-o,--output", o->output, "the protected file to write")->required();
+  cmd->add_option("--firm-key", o->firm_key, "the vendor's firm.key (gives the product secret)");
+  cmd->add_option("--passphrase-file", o->passphrase_file, "file holding the firm.key passphrase");
+  cmd->add_option("--firm-code", o->firm_code, "firm code (checked against the firm key)");
+  cmd->add_option("--product-code", o->product_code, "product code");
+  cmd->add_option("--where", o->where, "local, lan, local-lan or lan-local (default local)");
+  cmd->add_option("--mode", o->mode, "user-limit, station-share, exclusive or no-user-limit");
+  cmd->add_option("--product-name", o->product_name, "name shown in messages (up to 63 bytes)");
+  cmd->add_flag("--ip-protection", o->ip_protection,
+                "no license: embedded obfuscated key (anti-reverse-engineering only)");
+  cmd->add_flag("--json", o->json, "print a JSON report of what was encrypted");
+}
+
 Result<uint32_t> Choice(const std::string& value, const char* what,
                         std::initializer_list<std::pair<const char*, uint32_t>> choices) {
   std::string names;

@@ -9,11 +9,31 @@
 #include <string>
 #include <utility>
 
+#include <CLI/CLI.hpp>
+
 #include "common/bytes.h"
 #include "common/status.h"
 #include "engine/firm_key.h"
 
 namespace licet::cli {
+
+// The options every `licet protect` subcommand takes: what to protect, for which license,
+// and how the protected program asks for it.
+struct ProtectTarget {
+  std::string input;
+  std::string output;
+  std::string firm_key;
+  std::string passphrase_file;
+  std::string firm_code;
+  std::string product_code;
+  std::string where = "local";
+  std::string mode = "user-limit";
+  std::string product_name;
+  bool ip_protection = false;
+  bool json = false;
+};
+// Declares them on `cmd`; `input_help` says what kind of file the subcommand takes.
+void AddProtectTargetOptions(CLI::App* cmd, ProtectTarget* o, const char* input_help);
 
 // `value` as one of `choices` (name, value); otherwise an error listing the names.
 Result<uint32_t> Choice(const std::string& value, const char* what,
