@@ -8,6 +8,9 @@
 
 #include "central/engine/template.h"
 #include "central/store/open.h"
+#if LICET_HAVE_POSTGRESQL
+#include "central/store/postgres/postgres_database.h"
+#endif
 #include "crypto/crypto.h"
 
 namespace licet::bench {
@@ -25,9 +28,12 @@ int64_t NowNs() {
 // Forwards every call and adds its wall time to *ns.
 class TimingConnection final : public store::Connection {
  public:
+  // sent_later: counts the calls that travel with a later one (null: none do).
   TimingConnection(store::ConnectionLease inner, std::atomic<int64_t>* ns,
-                   std::atomic<int64_t>* calls, std::mutex* write_mu)
-      : inner_(std::move(inner)), ns_(ns), calls_(calls), write_mu_(write_mu) {}
+                   std::atomic<int64_t>* calls, std::atomic<int64_t>* sent_later,
+                   std::mutex* write_mu)
+      : inner_(std::move(inner)), ns_(ns), calls_(calls), sent_later_(sent_later),
+        write_mu_(write_mu) {}
   ~TimingConnection() override { Unlock(); }
 
   Result<std::vector<store::Row>> Query(std::string_view sql,
@@ -39,12 +45,19 @@ class TimingConnection final : public store::Connection {
     Timer t(ns_, calls_);
     return inner_->Execute(sql, params);
   }
+  Status ExecuteLater(std::string_view sql, std::span<const store::SqlValue> params,
+                      ErrorCode on_unique_violation) override {
+    Timer t(ns_, calls_);
+    if (sent_later_ != nullptr) ++*sent_later_;
+    return inner_->ExecuteLater(sql, params, on_unique_violation);
+  }
   Status ExecuteScript(std::string_view sql) override {
     Timer t(ns_, calls_);
     return inner_->ExecuteScript(sql);
   }
   Status Begin(store::TxMode mode) override {
     Timer t(ns_, calls_);
+    if (sent_later_ != nullptr) ++*sent_later_;
     if (write_mu_ != nullptr && mode == store::TxMode::kWrite) {
       write_mu_->lock();
       locked_ = true;
@@ -83,6 +96,7 @@ class TimingConnection final : public store::Connection {
   store::ConnectionLease inner_;
   std::atomic<int64_t>* ns_;
   std::atomic<int64_t>* calls_;
+  std::atomic<int64_t>* sent_later_;
   std::mutex* write_mu_;  // null: no serialization
   bool locked_ = false;
 };
@@ -113,6 +127,7 @@ Result<store::ConnectionLease> TimingDatabase::Acquire() {
   pool_wait_ns += NowNs() - start;
   if (!inner.ok()) return inner.status();
   auto* conn = new TimingConnection(std::move(inner).value(), &db_ns, &db_calls,
+                                    pipelined_ ? &db_sent_later : nullptr,
                                     serialize_writes_ ? &write_mu_ : nullptr);
   return store::ConnectionLease(conn, [](store::Connection* c) { delete c; });
 }
@@ -146,7 +161,19 @@ Result<std::unique_ptr<CentralFixture>> CentralFixture::Create(const CentralSetu
   auto f = std::unique_ptr<CentralFixture>(new CentralFixture());
   const Clock& clock = SystemClock::Get();
   LICET_ASSIGN_OR_RETURN(store::DatabaseUrl url, store::ParseDatabaseUrl(setup.database_url));
-  LICET_ASSIGN_OR_RETURN(auto db, store::OpenAndMigrate(url, setup.workers + 1, clock.Now()));
+  std::unique_ptr<store::Database> db;
+#if LICET_HAVE_POSTGRESQL
+  if (url.kind == store::DatabaseKind::kPostgres && !setup.postgres_pipeline) {
+    store::PostgresOptions options;
+    options.url = url.postgres;
+    options.pool_size = setup.workers + 1;
+    options.pipeline = setup.postgres_pipeline;
+    LICET_ASSIGN_OR_RETURN(db, store::OpenAndMigratePostgres(options, clock.Now()));
+  }
+#endif
+  if (db == nullptr) {
+    LICET_ASSIGN_OR_RETURN(db, store::OpenAndMigrate(url, setup.workers + 1, clock.Now()));
+  }
   if (!setup.session_sql.empty()) {
     // Every connection of the pool at once (all idle now), so each gets the setting.
     std::vector<store::ConnectionLease> all;
@@ -157,6 +184,7 @@ Result<std::unique_ptr<CentralFixture>> CentralFixture::Create(const CentralSetu
     }
   }
   f->db_ = std::make_unique<TimingDatabase>(std::move(db), setup.serialize_writes);
+  f->db_->set_pipelined(url.kind == store::DatabaseKind::kPostgres && setup.postgres_pipeline);
   f->store_ = std::make_unique<store::Store>(*f->db_, setup.write_mode);
   SecretBytes kek(crypto::RandomBytes(32));
   LICET_ASSIGN_OR_RETURN(auto vault, central::engine::Vault::FromKey(kek));

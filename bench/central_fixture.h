@@ -40,12 +40,17 @@ class TimingDatabase final : public central::store::Database {
 
   std::atomic<int64_t> db_ns{0};
   std::atomic<int64_t> db_calls{0};  // statements, BEGINs, COMMITs, ROLLBACKs
+  // Of db_calls, those that travel with a later call (set_pipelined: BEGIN and
+  // ExecuteLater, which PostgreSQL's pipelining sends with the next statement or COMMIT).
+  std::atomic<int64_t> db_sent_later{0};
+  void set_pipelined(bool pipelined) { pipelined_ = pipelined; }
   std::atomic<int64_t> pool_wait_ns{0};
   central::store::Database& inner() { return *inner_; }
 
  private:
   std::unique_ptr<central::store::Database> inner_;
   bool serialize_writes_;
+  bool pipelined_ = false;
   std::mutex write_mu_;
 };
 
@@ -64,8 +69,8 @@ class PostgresServer {
 
 struct CentralSetup {
   std::string database_url;  // sqlite:///... or postgresql://...
-  int workers = 4;           // licet-central's defaults: 4 workers, 2 I/O threads,
-  int io_threads = 2;        // workers + 1 connections
+  int workers = 4;           // licet-central's defaults: 4 workers (16 on PostgreSQL),
+  int io_threads = 2;        // 2 I/O threads, workers + 1 connections
   int tickets = 200;         // requests spread over them (no single hot ticket row)
   int activations_per_ticket = 1000;
   // Run on every pooled connection once opened, e.g. "PRAGMA synchronous=NORMAL" or
@@ -75,6 +80,9 @@ struct CentralSetup {
   // kAuto is what licet-central does (group commit on SQLite); kEach is the what-if of one
   // transaction (and fsync) per activation.
   central::store::WriteMode write_mode = central::store::WriteMode::kAuto;
+  // false: PostgreSQL without libpq pipelining, one round trip per statement (the what-if
+  // of the code before; PostgresOptions::pipeline).
+  bool postgres_pipeline = true;
 };
 
 class CentralFixture {

@@ -136,8 +136,15 @@ Status ApplyConfigToml(CentralConfig& c, std::string_view text, const std::strin
   return Status::Ok();
 }
 
+int DefaultWorkers(std::string_view database) {
+  const bool postgres = database.rfind("postgresql://", 0) == 0 ||
+                        database.rfind("postgres://", 0) == 0;
+  return postgres ? kDefaultPostgresWorkers : kDefaultSqliteWorkers;
+}
+
 Result<CentralConfig> LoadConfig(const ConfigFlags& flags, const EnvLookup& env) {
   CentralConfig c;
+  c.workers = 0;  // not given (SetConfigKey accepts 1..64): chosen by database below
   std::string file;
   bool explicit_file = false;
   if (flags.config) {
@@ -173,6 +180,7 @@ Result<CentralConfig> LoadConfig(const ConfigFlags& flags, const EnvLookup& env)
   }
   if (c.data_dir.empty()) c.data_dir = DefaultDataDir(env);
   if (c.database.empty()) c.database = "sqlite://" + JoinPath(c.data_dir, "central.db");
+  if (c.workers == 0) c.workers = DefaultWorkers(c.database);
   return c;
 }
 

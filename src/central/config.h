@@ -25,7 +25,8 @@ struct CentralConfig {
   std::string log_level = "info";
   std::string log_format = "text";
   int threads = 2;           // I/O threads
-  int workers = 4;           // request handler threads (and database connections)
+  int workers = 4;           // request handler threads (and database connections);
+                             // LoadConfig: DefaultWorkers(database) unless given
   int body_limit = 1 << 20;  // bytes
   int gateway_rate = 60;     // gateway requests per minute per client address; 0 = no limit
   int gateway_burst = 20;
@@ -33,6 +34,16 @@ struct CentralConfig {
   int shutdown_timeout = 10;  // seconds to finish requests in progress on SIGTERM
   std::string config_file;    // the file read, "" when none
 };
+
+// Workers when the configuration names none. SQLite has one writer (group commit batches
+// the writes of any number of workers), so a few suffice; on PostgreSQL every worker holds a
+// transaction open while it waits for its COMMIT's WAL flush, so the activations per second
+// are at most workers / flush time, and more workers let one flush serve more commits
+// (docs/PERFORMANCE.md, "License Central activations").
+inline constexpr int kDefaultSqliteWorkers = 4;
+inline constexpr int kDefaultPostgresWorkers = 16;
+// kDefaultPostgresWorkers for a postgresql:// or postgres:// URL, else kDefaultSqliteWorkers.
+int DefaultWorkers(std::string_view database);
 
 struct ConfigKey {
   const char* name;  // in the TOML file

@@ -43,6 +43,27 @@ TEST(ConfigTest, DefaultsFileEnvFlagsInOrder) {
   }
 }
 
+TEST(ConfigTest, WorkersDefaultByDatabaseUnlessGiven) {
+  testing::TempDir dir;
+  auto load = [&](std::map<std::string, std::string> env) {
+    env["HOME"] = dir.path();
+    env["XDG_CONFIG_HOME"] = dir.path();
+    auto c = LoadConfig(ConfigFlags{}, MapEnv(env));
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return c.ok() ? c->workers : -1;
+  };
+  EXPECT_EQ(load({}), kDefaultSqliteWorkers);
+  EXPECT_EQ(load({{"LICET_CENTRAL_DATABASE", "sqlite:///tmp/x.db"}}), 4);
+  EXPECT_EQ(load({{"LICET_CENTRAL_DATABASE", "postgresql://u@h/db"}}), 16);
+  EXPECT_EQ(load({{"LICET_CENTRAL_DATABASE", "postgres://u@h/db"}}), kDefaultPostgresWorkers);
+  EXPECT_EQ(load({{"LICET_CENTRAL_DATABASE", "postgresql://u@h/db"},
+                  {"LICET_CENTRAL_WORKERS", "4"}}),
+            4)
+      << "a given value wins";
+  EXPECT_EQ(DefaultWorkers("/abs/postgresql://x"), kDefaultSqliteWorkers);
+  EXPECT_EQ(CentralConfig{}.workers, 4) << "a config made in code keeps a usable value";
+}
+
 TEST(ConfigTest, RefusesBadValuesWithTheirOrigin) {
   testing::TempDir dir;
   std::string file = dir.path() + "/bad.toml";

@@ -79,6 +79,24 @@ class Connection {
                                          std::span<const SqlValue> params) = 0;
   // Runs one statement and returns the number of rows it inserted, updated or deleted.
   virtual Result<int64_t> Execute(std::string_view sql, std::span<const SqlValue> params) = 0;
+  // Runs a write whose caller needs nothing back but its success, possibly later: a backend
+  // may hold it and send it together with the connection's next call (Query, Execute,
+  // ExecuteScript or Commit) in one round trip (PostgreSQL's pipeline mode). Its failure is
+  // then reported by this call or by that later one, and either way the transaction must be
+  // rolled back (the Store does on any error). A unique violation is reported as
+  // `on_unique_violation` (kBusy asks Transact to run the whole function again). Only
+  // inside a transaction, and only for statements whose every failure fails the
+  // transaction: a plain INSERT may then rely on its key (sql.h's rule against caught
+  // constraint errors is about statements expected to fail and be carried on from).
+  // The default runs it at once.
+  virtual Status ExecuteLater(std::string_view sql, std::span<const SqlValue> params,
+                              ErrorCode on_unique_violation) {
+    Result<int64_t> r = Execute(sql, params);
+    if (!r.ok() && r.status().code() == ErrorCode::kAlreadyExists) {
+      return Error(on_unique_violation, r.status().message());
+    }
+    return r.status();
+  }
   // Runs a script of several statements without parameters (the migrations).
   virtual Status ExecuteScript(std::string_view sql) = 0;
 

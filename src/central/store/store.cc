@@ -52,6 +52,11 @@ Result<int64_t> Tx::Exec(std::string_view sql, std::vector<SqlValue> params) {
   return conn_.Execute(sql, params);
 }
 
+Status Tx::ExecLater(std::string_view sql, std::vector<SqlValue> params,
+                     ErrorCode on_unique_violation) {
+  return conn_.ExecuteLater(sql, params, on_unique_violation);
+}
+
 Status Tx::Ping() {
   LICET_ASSIGN_OR_RETURN(auto rows, Query("SELECT 1", {}));
   if (rows.size() != 1 || rows[0].Int(0) != 1) {

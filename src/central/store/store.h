@@ -26,6 +26,13 @@ namespace licet::central::store {
 // key that exists return kAlreadyExists (decided by ON CONFLICT DO NOTHING, never by a
 // failing statement). Lists are in key order and start after `after` (exclusive), for
 // cursor pagination.
+//
+// The exceptions are the writes of the activation path's tail, which nothing reads back:
+// InsertLicense, InsertRange, InsertActivation and AppendAudit go through
+// Connection::ExecuteLater, so on PostgreSQL they travel with the next statement or the
+// COMMIT in one round trip. Their error (kAlreadyExists, or kBusy for a range or an
+// activation a concurrent request inserted first) may therefore come from this call or
+// from a later call of the same Tx, Commit included; either way the transaction fails.
 class Tx {
  public:
   explicit Tx(Connection& conn) : conn_(conn) {}
@@ -134,6 +141,9 @@ class Tx {
  private:
   Result<std::vector<Row>> Query(std::string_view sql, std::vector<SqlValue> params);
   Result<int64_t> Exec(std::string_view sql, std::vector<SqlValue> params);
+  // Connection::ExecuteLater: the write may fail only at a later call of this Tx.
+  Status ExecLater(std::string_view sql, std::vector<SqlValue> params,
+                   ErrorCode on_unique_violation);
 
   Connection& conn_;
 };

@@ -24,11 +24,11 @@ AuditRecord AuditFromRow(const Row& r) {
 }  // namespace
 
 Status Tx::AppendAudit(const AuditRecord& a) {
-  return Exec(std::string("INSERT INTO audit_log (") + kAuditColumns +
-                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-              {a.id, a.at, a.event, a.actor, internal::OrNull(a.firm_code),
-               internal::OrNull(a.ticket_code), internal::OrNull(a.serial), a.detail})
-      .status();
+  return ExecLater(std::string("INSERT INTO audit_log (") + kAuditColumns +
+                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   {a.id, a.at, a.event, a.actor, internal::OrNull(a.firm_code),
+                    internal::OrNull(a.ticket_code), internal::OrNull(a.serial), a.detail},
+                   ErrorCode::kAlreadyExists);
 }
 
 Result<std::vector<AuditRecord>> Tx::ListAudit(UnixTime after_at, const std::string& after_id,

@@ -151,13 +151,12 @@ Status Tx::SetBaseline(const std::string& serial, uint32_t firm_code, uint64_t f
 }
 
 Status Tx::InsertRange(const FucRangeRecord& r) {
-  LICET_ASSIGN_OR_RETURN(
-      int64_t n, Exec(std::string("INSERT INTO fuc_ranges (") + kRangeColumns +
-                          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                      {r.serial, I(r.firm_code), I(r.fuc_from), I(r.fuc_to), r.sealed_ops, r.reason,
-                       internal::OrNull(r.ticket_code), r.created_at}));
-  if (n == 0) return Error(ErrorCode::kBusy, "FUC range raced with another issuer");
-  return Status::Ok();
+  // A range that exists was issued by a request that raced this one: kBusy retries.
+  return ExecLater(std::string("INSERT INTO fuc_ranges (") + kRangeColumns +
+                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   {r.serial, I(r.firm_code), I(r.fuc_from), I(r.fuc_to), r.sealed_ops, r.reason,
+                    internal::OrNull(r.ticket_code), r.created_at},
+                   ErrorCode::kBusy);
 }
 
 Result<std::vector<FucRangeRecord>> Tx::ListRanges(const std::string& serial, uint32_t firm_code) {

@@ -185,15 +185,13 @@ Result<std::optional<ActivationRecord>> Tx::GetActivation(const std::string& tic
 }
 
 Status Tx::InsertActivation(const ActivationRecord& a) {
-  LICET_ASSIGN_OR_RETURN(
-      int64_t n,
-      Exec(std::string("INSERT INTO activations (") + kActivationColumns +
-               ") VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-           {a.ticket_code, a.serial, I(a.firm_code), I(a.fuc_from), I(a.fuc_to), a.created_at}));
-  // A concurrent twin activated the same ticket for the same container first: retry, and
-  // the retry takes the idempotent path.
-  if (n == 0) return Error(ErrorCode::kBusy, "activation raced with a twin");
-  return Status::Ok();
+  // A concurrent twin activated the same ticket for the same container first: kBusy
+  // retries, and the retry takes the idempotent path.
+  return ExecLater(std::string("INSERT INTO activations (") + kActivationColumns +
+                       ") VALUES (?, ?, ?, ?, ?, ?)",
+                   {a.ticket_code, a.serial, I(a.firm_code), I(a.fuc_from), I(a.fuc_to),
+                    a.created_at},
+                   ErrorCode::kBusy);
 }
 
 Result<std::vector<ActivationRecord>> Tx::ListActivationsOfTicket(const std::string& ticket_code) {
@@ -207,13 +205,11 @@ Result<std::vector<ActivationRecord>> Tx::ListActivationsOfTicket(const std::str
 }
 
 Status Tx::InsertLicense(const LicenseRecord& l) {
-  LICET_ASSIGN_OR_RETURN(int64_t n,
-                         Exec(std::string("INSERT INTO licenses (") + kLicenseColumns +
-                                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                              {l.ticket_code, I(l.product_code), l.serial, I(l.firm_code), I(l.fuc),
-                               l.state, l.created_at, internal::OrNull(l.confirmed_at)}));
-  if (n == 0) return Error(ErrorCode::kAlreadyExists, "license exists");
-  return Status::Ok();
+  return ExecLater(std::string("INSERT INTO licenses (") + kLicenseColumns +
+                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   {l.ticket_code, I(l.product_code), l.serial, I(l.firm_code), I(l.fuc), l.state,
+                    l.created_at, internal::OrNull(l.confirmed_at)},
+                   ErrorCode::kAlreadyExists);
 }
 
 Result<std::vector<LicenseRecord>> Tx::ListLicensesOfTicket(const std::string& ticket_code) {
