@@ -14,6 +14,7 @@
 #include <atomic>
 #include <bit>
 #include <cstdlib>
+#include <sched.h>
 #include <cstring>
 #include <exception>
 
@@ -149,6 +150,17 @@ pid_t CurrentPid() {
 bool ShmFromEnvironment() {
   const char* env = std::getenv("LICET_SHM");
   return env == nullptr || std::strcmp(env, "0") != 0;
+}
+
+std::chrono::microseconds SpinFromEnvironment() {
+  ConnectionOptions defaults;
+  const char* env = std::getenv("LICET_SPIN_US");
+  if (env == nullptr || *env == '\0') return defaults.spin;
+  char* end = nullptr;
+  errno = 0;
+  long us = std::strtol(env, &end, 10);
+  if (errno != 0 || end == env || *end != '\0' || us < 0 || us > kMaxSpinUs) return defaults.spin;
+  return std::chrono::microseconds(us);
 }
 
 std::chrono::milliseconds TimeoutFromEnvironment() {
@@ -287,6 +299,20 @@ Status Connection::WriteAll(const uint8_t* data, size_t size, Clock::time_point 
                                                   Seconds(options_.timeout)));
 }
 
+ssize_t Connection::SpinRecv(size_t room) {
+  // Sleeping in recv costs two context switches and, when licetd answers from another CPU, an
+  // inter-processor wake-up (10-20 us on the VMs measured, docs/PERFORMANCE.md). Poll
+  // instead while the answer is due, yielding between polls so that a licetd (or anything
+  // else) runnable on this CPU is not held up.
+  const Clock::time_point until = Clock::now() + options_.spin;
+  for (;;) {
+    ssize_t n = ::recv(fd_, in_.data(), room, MSG_DONTWAIT);
+    if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return n;
+    if (Clock::now() >= until) return -1;
+    ::sched_yield();
+  }
+}
+
 Result<ByteSpan> Connection::ReadFrame(Clock::time_point deadline) {
   if (in_.size() < kResponseBuffer) in_.resize(kResponseBuffer);
   size_t have = 0;
@@ -305,7 +331,18 @@ Result<ByteSpan> Connection::ReadFrame(Clock::time_point deadline) {
     if (header_known && have >= want) break;
     // Before the header is known, read as much as fits: a small answer comes in one recv.
     const size_t room = header_known ? want - have : in_.size() - have;
-    ssize_t n = ::recv(fd_, in_.data() + have, room, 0);
+    ssize_t n = -1;
+    if (have == 0 && options_.spin.count() > 0) {
+      // Adaptive: when the last poll ran out (licetd busy with other clients, or descheduled),
+      // sleep at once for the next few calls instead of burning the CPU others need.
+      if (spin_skip_ > 0) {
+        --spin_skip_;
+      } else {
+        n = SpinRecv(room);
+        if (n < 0) spin_skip_ = kSpinBackoffCalls;
+      }
+    }
+    if (n < 0) n = ::recv(fd_, in_.data() + have, room, 0);
     if (n > 0) {
       have += static_cast<size_t>(n);
       if (!(header_known && have >= want) && Clock::now() >= deadline) {

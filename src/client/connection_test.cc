@@ -317,5 +317,21 @@ TEST(ConnectionTest, TimeoutFromEnvironment) {
   unsetenv("LICET_TIMEOUT");
 }
 
+TEST(ConnectionTest, SpinFromEnvironment) {
+  unsetenv("LICET_SPIN_US");
+  const auto fallback = ConnectionOptions{}.spin;
+  EXPECT_GT(fallback.count(), 0);
+  EXPECT_EQ(SpinFromEnvironment(), fallback);
+  setenv("LICET_SPIN_US", "0", 1);
+  EXPECT_EQ(SpinFromEnvironment(), std::chrono::microseconds(0));
+  setenv("LICET_SPIN_US", "250", 1);
+  EXPECT_EQ(SpinFromEnvironment(), std::chrono::microseconds(250));
+  for (const char* bad : {"-1", "abc", "5us", "10001", ""}) {
+    setenv("LICET_SPIN_US", bad, 1);
+    EXPECT_EQ(SpinFromEnvironment(), fallback) << bad;
+  }
+  unsetenv("LICET_SPIN_US");
+}
+
 }  // namespace
 }  // namespace licet::client

@@ -145,7 +145,10 @@ Result<json> EncodeAccess(const licet_access_params* in) {
                   {"feature_code", p.feature_code},
                   {"mode", p.mode},
                   {"where", p.where},
-                  {"release_date", p.release_date}};
+                  {"release_date", p.release_date},
+                  // The C API keeps only the handle: a lean answer saves building, sending and
+                  // decoding the item map on every access (docs/PERFORMANCE.md).
+                  {"item", false}};
   if (p.serial != nullptr) {
     size_t n = strnlen(p.serial, kMaxSerialLength + 1);
     if (n == 0 || n > kMaxSerialLength) {

@@ -42,6 +42,7 @@ TEST(RequestCodecTest, AccessCarriesEveryField) {
   EXPECT_EQ((*r)["mode"], 2);
   EXPECT_EQ((*r)["where"], 2);
   EXPECT_EQ((*r)["release_date"], 1700000000);
+  EXPECT_EQ((*r)["item"], false);  // the C API needs only the handle: a lean answer
   EXPECT_EQ((*r)["serial"], "130-1166426881");
   EXPECT_EQ((*r)["server"], "licenses.example");
   ASSERT_TRUE((*r)["firm_key"].is_binary());

@@ -57,6 +57,7 @@ Result<std::shared_ptr<Connection>> SharedConnection() {
   options.timeout = TimeoutFromEnvironment();
   options.client_name = "liblicet " LICET_VERSION;
   options.use_shm = ShmFromEnvironment();
+  options.spin = SpinFromEnvironment();
   LICET_ASSIGN_OR_RETURN(std::unique_ptr<Connection> opened,
                          Connection::Open(protocol::DefaultSocketPath(), options));
   shared.connection = std::move(opened);

@@ -28,6 +28,8 @@ struct AccessParams {
   UnixTime release_date = 0;
   std::optional<std::string> serial;
   std::optional<Bytes> firm_key;
+  // False when the client asked for a lean answer (docs/PROTOCOL.md: 'item' = false).
+  bool want_item = true;
 };
 
 Result<AccessParams> ParseAccess(json& request) {
@@ -42,6 +44,7 @@ Result<AccessParams> ParseAccess(json& request) {
   LICET_ASSIGN_OR_RETURN(p.release_date, GetIntField(request, "release_date", 0));
   LICET_ASSIGN_OR_RETURN(p.serial, GetTextField(request, "serial", 32));
   LICET_ASSIGN_OR_RETURN(p.firm_key, TakeBinaryField(request, "firm_key", model::kPublicKeySize));
+  LICET_ASSIGN_OR_RETURN(p.want_item, GetBoolField(request, "item", true));
   if (firm == 0 || product == 0) {
     return Error(ErrorCode::kInvalidArgument, "firm_code and product_code must not be 0");
   }
@@ -253,7 +256,7 @@ json Dispatcher::Access(const Call& call, json& request, bool& async) {
     json r = protocol::OkResponse(call.id);
     r["handle"] = handle;
     r["serial"] = f.container->serial;
-    r["item"] = ItemMap(p.firm_code, *f.item);
+    if (p.want_item) r["item"] = ItemMap(p.firm_code, *f.item);
     return r;
   }
 
@@ -271,7 +274,7 @@ json Dispatcher::Access(const Call& call, json& request, bool& async) {
         }
         return model::MarkFirstUse(*item, now);
       },
-      [this, call, handle, key](Status st) {
+      [this, call, handle, key, want_item = p.want_item](Status st) {
         json r;
         if (st.ok()) {
           Lease lease;
@@ -281,7 +284,7 @@ json Dispatcher::Access(const Call& call, json& request, bool& async) {
             r = protocol::OkResponse(call.id);
             r["handle"] = handle;
             r["serial"] = key.serial;
-            r["item"] = ItemMap(key.firm_code, *item->second);
+            if (want_item) r["item"] = ItemMap(key.firm_code, *item->second);
           } else {
             st = item.status();
           }

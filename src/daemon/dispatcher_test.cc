@@ -72,6 +72,24 @@ TEST_F(DispatcherTest, AccessReturnsTheItemWithoutSecrets) {
   EXPECT_EQ(info["item"], m);
 }
 
+TEST_F(DispatcherTest, AccessWithItemFalseAnswersWithoutTheItem) {
+  model::ProductItem item = Item(201010);
+  item.usage_period = 3600;  // also the asynchronous answer of a first use
+  Add(item);
+  Add(Item(201011));
+  ConnectionState conn = Connect();
+  for (uint32_t product : {201010u, 201011u}) {
+    json r = Access(conn, product, 2, {{"item", false}});
+    ASSERT_EQ(Code(r), 0) << r.dump();
+    EXPECT_GE(r["handle"].get<uint64_t>(), 1u);
+    EXPECT_EQ(r["serial"], serial_);
+    EXPECT_FALSE(r.contains("item")) << r.dump();
+    EXPECT_TRUE(Access(conn, product, 2, {{"item", true}}).contains("item"));
+  }
+  // 'item' must be a boolean.
+  EXPECT_EQ(Code(Access(conn, 201011, 2, {{"item", 0}})), 1);
+}
+
 TEST_F(DispatcherTest, MissingContainerFirmOrProductHaveTheirCodes) {
   ConnectionState conn = Connect();
   EXPECT_EQ(Code(Access(conn, 201010)), 202);

@@ -1,6 +1,7 @@
 #include "engine/container_cache.h"
 
 #include <fcntl.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -90,7 +91,68 @@ ContainerCache::ContainerCache(ContainerStore* store, Env* env)
     : store_(store),
       env_(env),
       dir_(ContainersDir(store->home())),
-      current_(std::make_shared<const std::vector<CachedContainer>>()) {}
+      current_(std::make_shared<const std::vector<CachedContainer>>()) {
+  StartWatch();
+}
+
+ContainerCache::~ContainerCache() {
+  if (watch_fd_ >= 0) ::close(watch_fd_);
+}
+
+void ContainerCache::StartWatch() {
+  std::lock_guard<std::mutex> lock(watch_mu_);
+  if (watch_fd_ >= 0) return;
+  int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd < 0) return;  // stat on every Refresh, as without inotify
+  // Everything that can replace, change or remove a container file, and the directory itself
+  // going away (then the watch is dropped: IN_IGNORED).
+  constexpr uint32_t kMask = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY |
+                             IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
+  if (::inotify_add_watch(fd, dir_.c_str(), kMask) < 0) {
+    ::close(fd);
+    return;
+  }
+  watch_fd_ = fd;
+  // Changes made before the watch existed are not queued: the next Refresh checks in full.
+  ++event_generation_;
+}
+
+bool ContainerCache::WatchSaysUnchanged(uint64_t* generation) {
+  std::lock_guard<std::mutex> lock(watch_mu_);
+  if (watch_fd_ >= 0) {
+    alignas(inotify_event) char buf[4096];
+    for (;;) {
+      ssize_t n = ::read(watch_fd_, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      if (n <= 0) {  // an error: give the watch up
+        ::close(watch_fd_);
+        watch_fd_ = -1;
+        break;
+      }
+      ++event_generation_;
+      for (ssize_t off = 0; off + static_cast<ssize_t>(sizeof(inotify_event)) <= n;) {
+        inotify_event ev;
+        std::memcpy(&ev, buf + off, sizeof ev);
+        // Lost events or a directory that is gone: no longer a complete account of changes.
+        if ((ev.mask & (IN_Q_OVERFLOW | IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) != 0 &&
+            watch_fd_ >= 0) {
+          ::close(watch_fd_);
+          watch_fd_ = -1;
+        }
+        off += static_cast<ssize_t>(sizeof(inotify_event) + ev.len);
+      }
+      if (watch_fd_ < 0) break;
+    }
+  }
+  *generation = event_generation_;
+  return watch_fd_ >= 0 && checked_generation_ == event_generation_;
+}
+
+void ContainerCache::MarkChecked(uint64_t generation) {
+  std::lock_guard<std::mutex> lock(watch_mu_);
+  if (generation > checked_generation_) checked_generation_ = generation;
+}
 
 ContainerCache::Snapshot ContainerCache::Current() const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -165,7 +227,19 @@ Status ContainerCache::Reload(const std::string& serial) {
 }
 
 ContainerCache::Snapshot ContainerCache::Refresh() {
+  uint64_t generation = 0;
+  if (WatchSaysUnchanged(&generation)) return Current();
   Snapshot snapshot = Current();
+  // Every event read so far happened before the stats below: they cover it. (A container this
+  // process is writing is skipped below, but its writer publishes it.)
+  struct Checked {
+    ContainerCache* cache;
+    uint64_t generation;
+    bool complete = true;  // false: something is left for the next Refresh to look at again
+    ~Checked() {
+      if (complete) cache->MarkChecked(generation);
+    }
+  } checked{this, generation};
   std::vector<size_t> changed;
   std::vector<size_t> gone;
   for (size_t i = 0; i < snapshot->size(); ++i) {
@@ -173,6 +247,7 @@ ContainerCache::Snapshot ContainerCache::Refresh() {
     auto id = StatFile(c.path);
     if (!id.ok()) {
       if (id.status().code() == ErrorCode::kNotFound) gone.push_back(i);
+      checked.complete = false;
       continue;  // a transient stat error keeps the cached copy
     }
     if (!(*id == c.identity)) changed.push_back(i);
@@ -181,7 +256,9 @@ ContainerCache::Snapshot ContainerCache::Refresh() {
   {
     // Containers this process is writing: their writer publishes the new version.
     std::lock_guard<std::mutex> lock(mu_);
+    const size_t before = changed.size();
     std::erase_if(changed, [&](size_t i) { return writing_.count((*snapshot)[i].serial) > 0; });
+    if (changed.size() != before) checked.complete = false;
   }
   if (changed.empty() && gone.empty()) return snapshot;
   for (size_t i : changed) {
@@ -208,6 +285,7 @@ ContainerCache::Snapshot ContainerCache::Refresh() {
 }
 
 Result<ContainerCache::Snapshot> ContainerCache::Rescan() {
+  StartWatch();  // the directory may have been created since
   Snapshot snapshot = Refresh();
   LICET_ASSIGN_OR_RETURN(std::vector<std::string> serials, store_->ListSerials());
   for (const std::string& serial : serials) {

@@ -7,6 +7,12 @@
 // stat(2) per container tells whether the cached copy is current. Refresh() does that and
 // reloads only what changed; Rescan() also lists the directory for new and removed containers.
 //
+// Refresh() stats only when something happened in the containers directory: an inotify watch
+// on it is read (non-blocking) first, and when no event is queued since the last full check
+// the snapshot is current. The kernel queues the event before rename(2) or write(2) returns,
+// so a change any process has completed is seen by the next Refresh, as with a stat. Without
+// the watch (no directory yet, inotify unavailable, queue overflow) every Refresh stats.
+//
 // Writes go through Modify(), which works like ContainerStore::Modify (same lock file, same
 // atomic write) but starts from the cached copy when the file is unchanged, so that a unit
 // decrement does not re-read the device properties or decrypt the file.
@@ -61,6 +67,7 @@ class ContainerCache {
 
   // `store` and `env` must outlive the cache. The cache is empty until Rescan().
   explicit ContainerCache(ContainerStore* store, Env* env = &Env::Default());
+  ~ContainerCache();
   ContainerCache(const ContainerCache&) = delete;
   ContainerCache& operator=(const ContainerCache&) = delete;
 
@@ -103,6 +110,13 @@ class ContainerCache {
   // always); adds it when missing.
   void Publish(CachedContainer entry, const FileIdentity* expected);
   std::mutex& WriterMutex(const std::string& serial);
+  // Reads the queued directory events. True when nothing changed since the last full check
+  // (no syscall beyond one read); otherwise `*generation` is what a full check then covers
+  // (pass it to MarkChecked afterwards).
+  bool WatchSaysUnchanged(uint64_t* generation);
+  void MarkChecked(uint64_t generation);
+  // Sets up the watch when the directory exists and there is none yet.
+  void StartWatch();
 
   ContainerStore* store_;
   Env* env_;
@@ -111,6 +125,11 @@ class ContainerCache {
   Snapshot current_;                                            // guarded by mu_
   std::map<std::string, std::unique_ptr<std::mutex>> writers_;  // guarded by mu_
   std::map<std::string, int> writing_;                          // guarded by mu_
+
+  std::mutex watch_mu_;
+  int watch_fd_ = -1;           // inotify descriptor, -1 without a usable watch; watch_mu_
+  uint64_t event_generation_ = 1;  // bumped when events are read; guarded by watch_mu_
+  uint64_t checked_generation_ = 0;  // covered by a full check; guarded by watch_mu_
 };
 
 // The identity of the file at `path`; kNotFound when it does not exist.

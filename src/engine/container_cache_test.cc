@@ -2,6 +2,7 @@
 #include "engine/container_cache.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <stdlib.h>
 
 #include <fstream>
@@ -76,6 +77,30 @@ TEST_F(ContainerCacheTest, RefreshSeesAnotherProcessesWrite) {
   const CachedContainer& c = Only(snap);
   EXPECT_GT(c.container->generation, before);
   EXPECT_NE(c.container->state.FindProduct(6000010, 201010), nullptr);
+}
+
+// The directory watch must not hide a change: each write by "another process" is seen by the
+// very next Refresh, however soon it comes, and an unchanged file keeps its snapshot.
+TEST_F(ContainerCacheTest, EveryOutsideChangeIsSeenByTheNextRefresh) {
+  for (int i = 0; i < 5; ++i) {
+    auto snap = cache_->Refresh();
+    EXPECT_EQ(cache_->Refresh().get(), snap.get());
+    const uint64_t before = Only(snap).container->generation;
+    ASSERT_TRUE(store_->Modify(serial_, [](SoftContainer&) -> Result<bool> { return true; }).ok());
+    auto next = cache_->Refresh();
+    EXPECT_GT(Only(next).container->generation, before) << "round " << i;
+  }
+  // Replaced by a copy of the same bytes: a new inode, so it is reloaded.
+  auto snap = cache_->Refresh();
+  const std::string path = store_->PathOf(serial_);
+  ASSERT_EQ(std::system(("cp -p '" + path + "' '" + path + ".tmp' && mv '" + path + ".tmp' '" +
+                         path + "'")
+                            .c_str()),
+            0);
+  EXPECT_NE(cache_->Refresh().get(), snap.get());
+  // Removed: dropped at once.
+  ASSERT_EQ(::unlink(path.c_str()), 0);
+  EXPECT_TRUE(cache_->Refresh()->empty());
 }
 
 TEST_F(ContainerCacheTest, ModifyPersistsBeforePublishing) {
