@@ -30,11 +30,8 @@ class TimingConnection final : public store::Connection {
  public:
   // sent_later: counts the calls that travel with a later one (null: none do).
   TimingConnection(store::ConnectionLease inner, std::atomic<int64_t>* ns,
-                   std::atomic<int64_t>* calls, std::atomic<int64_t>* sent_later,
-                   std::mutex* write_mu)
-      : inner_(std::move(inner)), ns_(ns), calls_(calls), sent_later_(sent_later),
-        write_mu_(write_mu) {}
-  ~TimingConnection() override { Unlock(); }
+                   std::atomic<int64_t>* calls, std::atomic<int64_t>* sent_later)
+      : inner_(std::move(inner)), ns_(ns), calls_(calls), sent_later_(sent_later) {}
 
   Result<std::vector<store::Row>> Query(std::string_view sql,
                                         std::span<const store::SqlValue> params) override {
@@ -58,24 +55,15 @@ class TimingConnection final : public store::Connection {
   Status Begin(store::TxMode mode) override {
     Timer t(ns_, calls_);
     if (sent_later_ != nullptr) ++*sent_later_;
-    if (write_mu_ != nullptr && mode == store::TxMode::kWrite) {
-      write_mu_->lock();
-      locked_ = true;
-    }
-    Status st = inner_->Begin(mode);
-    if (!st.ok()) Unlock();
-    return st;
+    return inner_->Begin(mode);
   }
   Status Commit() override {
     Timer t(ns_, calls_);
-    Status st = inner_->Commit();
-    if (st.ok()) Unlock();  // a failed COMMIT is followed by Rollback
-    return st;
+    return inner_->Commit();
   }
   void Rollback() override {
     Timer t(ns_, calls_);
     inner_->Rollback();
-    Unlock();
   }
 
  private:
@@ -88,17 +76,10 @@ class TimingConnection final : public store::Connection {
     int64_t start_;
   };
 
-  void Unlock() {
-    if (locked_) write_mu_->unlock();
-    locked_ = false;
-  }
-
   store::ConnectionLease inner_;
   std::atomic<int64_t>* ns_;
   std::atomic<int64_t>* calls_;
   std::atomic<int64_t>* sent_later_;
-  std::mutex* write_mu_;  // null: no serialization
-  bool locked_ = false;
 };
 
 std::string SourceDir() {
@@ -127,8 +108,7 @@ Result<store::ConnectionLease> TimingDatabase::Acquire() {
   pool_wait_ns += NowNs() - start;
   if (!inner.ok()) return inner.status();
   auto* conn = new TimingConnection(std::move(inner).value(), &db_ns, &db_calls,
-                                    pipelined_ ? &db_sent_later : nullptr,
-                                    serialize_writes_ ? &write_mu_ : nullptr);
+                                    pipelined_ ? &db_sent_later : nullptr);
   return store::ConnectionLease(conn, [](store::Connection* c) { delete c; });
 }
 
@@ -183,7 +163,7 @@ Result<std::unique_ptr<CentralFixture>> CentralFixture::Create(const CentralSetu
       all.push_back(std::move(conn));
     }
   }
-  f->db_ = std::make_unique<TimingDatabase>(std::move(db), setup.serialize_writes);
+  f->db_ = std::make_unique<TimingDatabase>(std::move(db));
   f->db_->set_pipelined(url.kind == store::DatabaseKind::kPostgres && setup.postgres_pipeline);
   f->store_ = std::make_unique<store::Store>(*f->db_, setup.write_mode);
   SecretBytes kek(crypto::RandomBytes(32));

@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -29,12 +28,8 @@ inline constexpr uint32_t kCentralProduct = 201010;
 // connection to pool_wait_ns. Thread-safe.
 class TimingDatabase final : public central::store::Database {
  public:
-  // serialize_writes: write transactions of this process take turns on a mutex (held
-  // from BEGIN to COMMIT or ROLLBACK) instead of meeting in SQLite's busy handler, which
-  // sleeps in steps of milliseconds. A what-if of the benchmark.
-  explicit TimingDatabase(std::unique_ptr<central::store::Database> inner,
-                          bool serialize_writes = false)
-      : inner_(std::move(inner)), serialize_writes_(serialize_writes) {}
+  explicit TimingDatabase(std::unique_ptr<central::store::Database> inner)
+      : inner_(std::move(inner)) {}
   Result<central::store::ConnectionLease> Acquire() override;
   std::string_view Kind() const override { return inner_->Kind(); }
 
@@ -49,9 +44,7 @@ class TimingDatabase final : public central::store::Database {
 
  private:
   std::unique_ptr<central::store::Database> inner_;
-  bool serialize_writes_;
   bool pipelined_ = false;
-  std::mutex write_mu_;
 };
 
 // A PostgreSQL server started with scripts/postgres-test-server.sh for the run (or the one
@@ -76,7 +69,6 @@ struct CentralSetup {
   // Run on every pooled connection once opened, e.g. "PRAGMA synchronous=NORMAL" or
   // "SET synchronous_commit = off": the benchmark's what-if variants. Empty: as shipped.
   std::string session_sql;
-  bool serialize_writes = false;  // see TimingDatabase
   // kAuto is what licet-central does (group commit on SQLite); kEach is the what-if of one
   // transaction (and fsync) per activation.
   central::store::WriteMode write_mode = central::store::WriteMode::kAuto;

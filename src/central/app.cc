@@ -47,6 +47,8 @@ Status App::StartServer() {
   o.body_limit = static_cast<size_t>(config_.body_limit);
   o.read_timeout = std::chrono::seconds(config_.request_timeout);
   o.write_timeout = std::chrono::seconds(config_.request_timeout);
+  // Validated by SetConfigKey; parsed again for a config built in code (tests).
+  LICET_ASSIGN_OR_RETURN(o.trusted_proxies, http::TrustedProxies::Parse(config_.trusted_proxies));
   api::Api* api = api_.get();
   LICET_ASSIGN_OR_RETURN(server_, http::HttpServer::Create(o, [api](const http::HttpRequest& r) {
                            return api->Handle(r);

@@ -9,6 +9,7 @@
 #include <exception>
 #include <sstream>
 
+#include "central/http/client_address.h"
 #include "common/config_values.h"
 #include "common/env.h"
 
@@ -52,6 +53,9 @@ const std::vector<ConfigKey>& ConfigKeys() {
        "seconds to receive a request or send a response"},
       {"shutdown_timeout", "LICET_CENTRAL_SHUTDOWN_TIMEOUT", "--shutdown-timeout",
        "seconds to finish requests in progress after SIGTERM"},
+      {"trusted_proxies", "LICET_CENTRAL_TRUSTED_PROXIES", "--trusted-proxies",
+       "reverse proxies (IP addresses, CIDR blocks; comma-separated) whose X-Forwarded-For "
+       "names the client (default: none)"},
   };
   return keys;
 }
@@ -106,6 +110,12 @@ Status SetConfigKey(CentralConfig& c, std::string_view key, std::string_view val
   if (key == "gateway_burst") return SetInt(c.gateway_burst, key, value, 1, 1000000, origin);
   if (key == "request_timeout") return SetInt(c.request_timeout, key, value, 1, 3600, origin);
   if (key == "shutdown_timeout") return SetInt(c.shutdown_timeout, key, value, 0, 3600, origin);
+  if (key == "trusted_proxies") {
+    auto parsed = http::TrustedProxies::Parse(value);
+    if (!parsed.ok()) return Bad(key, origin, parsed.status().message());
+    c.trusted_proxies = Trim(value);
+    return Status::Ok();
+  }
   return Error(ErrorCode::kInvalidArgument, origin + ": unknown key '" + std::string(key) + "'");
 }
 
@@ -128,6 +138,13 @@ Status ApplyConfigToml(CentralConfig& c, std::string_view text, const std::strin
       text_value = s->get();
     } else if (const auto* i = node.as_integer()) {
       text_value = std::to_string(i->get());
+    } else if (const auto* list = node.as_array(); list != nullptr && name == "trusted_proxies") {
+      // The one list-valued key: an array of strings, joined as the text form would be.
+      for (const auto& item : *list) {
+        const auto* entry = item.as_string();
+        if (entry == nullptr) return Bad(name, at, "must be an array of strings");
+        text_value += (text_value.empty() ? "" : ", ") + entry->get();
+      }
     } else {
       return Bad(name, at, "has the wrong type (a string or an integer is expected)");
     }
@@ -240,7 +257,8 @@ std::string ConfigToToml(const CentralConfig& c) {
     << "gateway_rate = " << c.gateway_rate << "\n"
     << "gateway_burst = " << c.gateway_burst << "\n"
     << "request_timeout = " << c.request_timeout << "\n"
-    << "shutdown_timeout = " << c.shutdown_timeout << "\n";
+    << "shutdown_timeout = " << c.shutdown_timeout << "\n"
+    << "trusted_proxies = " << q(c.trusted_proxies) << "\n";
   return o.str();
 }
 

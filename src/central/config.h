@@ -32,6 +32,9 @@ struct CentralConfig {
   int gateway_burst = 20;
   int request_timeout = 30;   // seconds to receive a request or write a response
   int shutdown_timeout = 10;  // seconds to finish requests in progress on SIGTERM
+  // Reverse proxies whose X-Forwarded-For names the client (http/client_address.h): IP
+  // addresses and CIDR blocks, comma-separated; "" trusts none. Validated when set.
+  std::string trusted_proxies;
   std::string config_file;    // the file read, "" when none
 };
 

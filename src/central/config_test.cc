@@ -90,6 +90,49 @@ TEST(ConfigTest, RefusesBadValuesWithTheirOrigin) {
   EXPECT_FALSE(LoadConfig(missing, MapEnv({})).ok());
 }
 
+TEST(ConfigTest, TrustedProxiesFromFileEnvAndFlag) {
+  testing::TempDir dir;
+  std::string file = dir.path() + "/central.toml";
+  ConfigFlags flags;
+  flags.config = file;
+  auto write = [&](const std::string& text) {
+    ASSERT_TRUE(Env::Default().WriteFileAtomic(file, AsBytes(text)).ok());
+  };
+  write("workers = 2\n");
+  auto c = LoadConfig(flags, MapEnv({}));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->trusted_proxies, "") << "none trusted by default";
+  write("trusted_proxies = [\"10.0.0.0/8\", \"::1\"]\n");
+  c = LoadConfig(flags, MapEnv({}));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->trusted_proxies, "10.0.0.0/8, ::1");
+  EXPECT_NE(ConfigToToml(*c).find("trusted_proxies = \"10.0.0.0/8, ::1\""), std::string::npos);
+  write("trusted_proxies = \"192.0.2.7\"\n");
+  c = LoadConfig(flags, MapEnv({{"LICET_CENTRAL_TRUSTED_PROXIES", "198.51.100.0/24"}}));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->trusted_proxies, "198.51.100.0/24") << "env over file";
+  flags.values["trusted_proxies"] = "127.0.0.1";
+  c = LoadConfig(flags, MapEnv({{"LICET_CENTRAL_TRUSTED_PROXIES", "198.51.100.0/24"}}));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->trusted_proxies, "127.0.0.1") << "flag over env";
+
+  flags.values.clear();
+  write("trusted_proxies = [\"10.0.0.0/8\", 7]\n");
+  EXPECT_FALSE(LoadConfig(flags, MapEnv({})).ok());
+  write("trusted_proxies = \"proxy.example.com\"\n");
+  auto bad = LoadConfig(flags, MapEnv({}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("trusted_proxies"), std::string::npos);
+  write("listen = [\"127.0.0.1:1\"]\n");
+  EXPECT_FALSE(LoadConfig(flags, MapEnv({})).ok()) << "arrays only for trusted_proxies";
+  write("workers = 2\n");
+  ConfigFlags f2 = flags;
+  f2.values["trusted_proxies"] = "10.0.0.0/40";
+  auto flag = LoadConfig(f2, MapEnv({}));
+  ASSERT_FALSE(flag.ok());
+  EXPECT_NE(flag.status().message().find("--trusted-proxies"), std::string::npos);
+}
+
 TEST(ConfigTest, KekFromFileOrValue) {
   testing::TempDir dir;
   CentralConfig c;

@@ -18,7 +18,9 @@ struct HttpRequest {
   // Header names in lower case, in the order received.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  std::string remote_ip;   // the peer's address, for rate limits and audit
+  // The client's address, for rate limits, audit and the access log: the TCP peer's, or
+  // behind a trusted proxy the one it forwarded (client_address.h).
+  std::string remote_ip;
   std::string request_id;  // X-Request-Id if the client sent a sane one, else generated
 
   // The first header named `name` (lower case), or nullptr.

@@ -145,7 +145,7 @@ class Session : public std::enable_shared_from_this<Session> {
       r.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     r.body = std::move(req.body());
-    r.remote_ip = remote_ip_;
+    r.remote_ip = ClientAddress(remote_ip_, r.headers, state_->options.trusted_proxies);
     const std::string* rid = r.Header("x-request-id");
     r.request_id = rid != nullptr && SaneRequestId(*rid) ? *rid : NewRequestId();
     keep_alive_ = req.keep_alive();

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "central/http/client_address.h"
 #include "central/http/message.h"
 #include "common/status.h"
 
@@ -26,6 +27,8 @@ struct ServerOptions {
   std::chrono::seconds read_timeout{30};  // a request must arrive within this
   std::chrono::seconds idle_timeout{60};  // a kept-alive connection may idle this long
   std::chrono::seconds write_timeout{30};
+  // Peers whose X-Forwarded-For names the client (HttpRequest::remote_ip; ClientAddress).
+  TrustedProxies trusted_proxies;
 };
 
 // "HOST:PORT" into its parts; kInvalidArgument naming the problem.

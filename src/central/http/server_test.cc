@@ -32,6 +32,11 @@ class ServerTest : public ::testing::Test {
 
   HttpResponse Handle(const HttpRequest& r) {
     if (r.path == "/throw") throw std::runtime_error("boom");
+    if (r.path == "/remote") {
+      HttpResponse resp;
+      resp.body = r.remote_ip;
+      return resp;
+    }
     if (r.path == "/slow") std::this_thread::sleep_for(300ms);
     HttpResponse resp;
     resp.body = r.method + " " + r.path + " ?" + r.query + " " + r.body + " id=" + r.request_id;
@@ -84,6 +89,34 @@ TEST_F(ServerTest, ServesRequestsAndEchoesTheRequestId) {
   ASSERT_TRUE(r.ok());
   ASSERT_NE(r->Header("x-request-id"), nullptr);
   EXPECT_EQ(r->Header("x-request-id")->size(), 16u);
+}
+
+TEST_F(ServerTest, XForwardedForIsBelievedOnlyFromTrustedProxies) {
+  Start();  // no trusted proxies: the header is ignored
+  ClientRequest req;
+  req.target = "/remote";
+  req.headers = {{"X-Forwarded-For", "203.0.113.1"}};
+  auto r = Call(req);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->body, "127.0.0.1");
+}
+
+TEST_F(ServerTest, BehindATrustedProxyTheForwardedClientIsSeen) {
+  ServerOptions o;
+  auto t = TrustedProxies::Parse("127.0.0.0/8");
+  ASSERT_TRUE(t.ok());
+  o.trusted_proxies = *t;
+  Start(o);
+  ClientRequest req;
+  req.target = "/remote";
+  req.headers = {{"X-Forwarded-For", "192.0.2.99, 203.0.113.1"}};
+  auto r = Call(req);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->body, "203.0.113.1");
+  req.headers = {{"X-Forwarded-For", "203.0.113.1:80"}};  // malformed: the peer
+  r = Call(req);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->body, "127.0.0.1");
 }
 
 TEST_F(ServerTest, BodyLimitGives413) {

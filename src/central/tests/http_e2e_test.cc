@@ -195,5 +195,44 @@ TEST_F(HttpE2eTest, GatewayRateLimitAndBodyLimitOverHttp) {
   EXPECT_NE(health.Header("x-request-id"), nullptr);
 }
 
+TEST_F(HttpE2eTest, RateLimitKeysOnTheClientBehindATrustedProxy) {
+  CentralConfig c = Config(std::string(64, '5'));
+  c.gateway_rate = 1;
+  c.gateway_burst = 1;
+  c.trusted_proxies = "127.0.0.0/8";  // the test plays the reverse proxy
+  Start(c);
+  std::string path = "/api/v1/tickets/00000-00000-00000-00000-00000/status";
+  auto as = [&](const std::string& xff) {
+    return Call("GET", path, "", false, {{"X-Forwarded-For", xff}}).status;
+  };
+  EXPECT_NE(as("203.0.113.1"), 429);
+  EXPECT_EQ(as("203.0.113.1"), 429);
+  EXPECT_NE(as("203.0.113.2"), 429) << "another client behind the proxy has its own bucket";
+  // The client wrote an address of its own; the proxy appended the real one.
+  EXPECT_EQ(as("198.51.100.50, 203.0.113.1"), 429);
+  // A malformed header counts against the proxy's own address.
+  EXPECT_NE(as("203.0.113.1:80"), 429);
+  EXPECT_EQ(as("not-an-ip"), 429);
+}
+
+TEST_F(HttpE2eTest, XForwardedForIsIgnoredWithoutTrustedProxies) {
+  CentralConfig c = Config(std::string(64, '6'));
+  c.gateway_rate = 1;
+  c.gateway_burst = 1;
+  Start(c);
+  std::string path = "/api/v1/tickets/00000-00000-00000-00000-00000/status";
+  EXPECT_NE(Call("GET", path, "", false, {{"X-Forwarded-For", "203.0.113.1"}}).status, 429);
+  EXPECT_EQ(Call("GET", path, "", false, {{"X-Forwarded-For", "203.0.113.2"}}).status, 429)
+      << "a client cannot get a fresh bucket by claiming another address";
+}
+
+TEST_F(HttpE2eTest, BadTrustedProxiesRefuseToStart) {
+  CentralConfig c = Config(std::string(64, '7'));
+  c.trusted_proxies = "proxy.example.com";
+  auto app = App::Open(c);
+  ASSERT_TRUE(app.ok()) << app.status().ToString();
+  EXPECT_EQ((*app)->StartServer().code(), ErrorCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace licet::central
