@@ -55,6 +55,8 @@ ERROR_NO_MORE_LICENSES: int
 ERROR_EXCLUSIVE_CONFLICT: int
 ERROR_WRONG_ACCESS_MODE: int
 ERROR_ACCESS_DENIED: int
+ERROR_BORROW_NOT_ALLOWED: int
+ERROR_BORROW_TOO_LONG: int
 
 class LicetError(Exception):
     """A Licet call failed: ``code`` is the LICET_ERROR_* number, ``message`` says why."""

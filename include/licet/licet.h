@@ -93,6 +93,8 @@ extern "C" {
 #define LICET_ERROR_EXCLUSIVE_CONFLICT 213
 #define LICET_ERROR_WRONG_ACCESS_MODE 223
 #define LICET_ERROR_ACCESS_DENIED 231
+#define LICET_ERROR_BORROW_NOT_ALLOWED 240 /* no seat of this item may be borrowed (now) */
+#define LICET_ERROR_BORROW_TOO_LONG 241    /* more days than the borrow rules allow */
 
 /* Where an access searches, in order (CodeMeter numbers). */
 #define LICET_WHERE_LOCAL 0

@@ -48,6 +48,8 @@ constexpr CodeInfo kCodes[] = {
     {ErrorCode::kExclusiveConflict, "exclusive_conflict", "license is held exclusively"},
     {ErrorCode::kWrongAccessMode, "wrong_access_mode", "access mode not allowed"},
     {ErrorCode::kAccessDenied, "access_denied", "access denied"},
+    {ErrorCode::kBorrowNotAllowed, "borrow_not_allowed", "borrowing not allowed"},
+    {ErrorCode::kBorrowTooLong, "borrow_too_long", "borrow period too long"},
 };
 
 const CodeInfo* Find(ErrorCode code) {

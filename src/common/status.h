@@ -56,6 +56,8 @@ enum class ErrorCode : int {
   kExclusiveConflict = 213,
   kWrongAccessMode = 223,
   kAccessDenied = 231,
+  kBorrowNotAllowed = 240,  // the item (or its server) lends no seats, or all are lent out
+  kBorrowTooLong = 241,     // more days asked than the item's borrow rules allow
 };
 
 // Stable snake_case identifier of a code ("unit_counter_zero"), for JSON and logs.

@@ -89,6 +89,15 @@ const std::vector<ConfigKey>& ConfigKeys() {
        "key of the client certificate"},
       {"network.client.heartbeat", "LICETD_NETWORK_HEARTBEAT", "--network-heartbeat",
        "seconds between heartbeats; 0: a third of the server's lease timeout"},
+      // Discovery (docs/NETWORK.md "Discovery").
+      {"network.server.discovery", "LICETD_NETWORK_DISCOVERY", "--network-discovery",
+       "true (default): the network server answers UDP discovery probes on its port"},
+      {"network.client.discovery", "LICET_DISCOVERY", "--discovery",
+       "true: without servers, find them by UDP broadcast (still pinned or CA-checked)"},
+      {"network.client.trust_discovered", "LICET_TRUST_DISCOVERED", "--trust-discovered",
+       "true: trust the fingerprints discovered servers announce (labs only)"},
+      {"network.client.discovery_port", "LICET_DISCOVERY_PORT", "--discovery-port",
+       "UDP port discovery probes go to (default 22450)"},
   };
   return keys;
 }
@@ -150,7 +159,9 @@ Status ApplyConfigToml(DaemonConfig& c, std::string_view text, const std::string
       const std::string at = origin + ":" + std::to_string(node.source().begin.line);
       std::string text_value;
       if (const auto* sub = node.as_table()) {
-        if (name != "network" && name != "network.client") return Bad(name, at, "unknown table");
+        if (name != "network" && name != "network.client" && name != "network.server") {
+          return Bad(name, at, "unknown table");
+        }
         LICET_RETURN_IF_ERROR(apply(*sub, name + "."));
         continue;
       }
@@ -258,6 +269,9 @@ std::string ConfigToToml(const DaemonConfig& c) {
   };
   toml::table client{{"servers", servers}, {"fingerprints", fingerprints},
                      {"heartbeat", n.heartbeat}};
+  client.insert("discovery", n.client_discovery);
+  client.insert("trust_discovered", n.trust_discovered);
+  client.insert("discovery_port", n.discovery_port);
   put(client, "ca", n.server_ca);
   put(client, "cert", n.client_cert);
   put(client, "key", n.client_key);
@@ -273,6 +287,7 @@ std::string ConfigToToml(const DaemonConfig& c) {
   put(network, "key", n.key);
   put(network, "client_ca", n.client_ca);
   network.insert("client", std::move(client));
+  network.insert("server", toml::table{{"discovery", n.server_discovery}});
   t.insert("network", std::move(network));
   std::ostringstream out;
   out << "# effective licetd configuration";

@@ -74,6 +74,9 @@ class Daemon {
   // daemon_network.cc: the network server ([network]) and the relay ([network.client]).
   [[nodiscard]] Status StartNetwork();
   [[nodiscard]] Status StartUsageLog();  // daemon_usage_log.cc
+  // UDP discovery: the server's responder and the relay's probe (daemon_network.cc).
+  void StartDiscoveryResponder(const std::string& host, const Bytes& fingerprint);
+  [[nodiscard]] Status SetUpDiscovery(network::ClientOptions& options);
   std::string NetworkMetrics();
 
   DaemonConfig config_;

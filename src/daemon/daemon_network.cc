@@ -2,11 +2,15 @@
 // [network] enable is set, and the relay of LAN accesses when [network.client] names servers.
 #include <spdlog/spdlog.h>
 
+#include <future>
 #include <sstream>
 
 #include "common/env.h"
 #include "daemon/daemon.h"
+#include "daemon/daemon_borrow.h"
+#include "daemon/network_item_ops.h"
 #include "daemon/network_items.h"
+#include "network/discovery.h"
 #include "network/tls.h"
 
 namespace licet::daemon {
@@ -30,12 +34,17 @@ Status Daemon::StartNetwork() {
     network_ = std::make_unique<network::Server>(
         io_, options, MakeItemLookup(cache_.get(), &config_.network, &SystemClock::Get()),
         &SystemClock::Get());
+    network_->SetItemOps(MakeItemOps(cache_.get(), writes_.get(), &SystemClock::Get()));
+    // Lending seats (daemon_borrow.cc): loans are kept in HOME/network/borrows.cbor.
+    LICET_RETURN_IF_ERROR(EnableNetworkBorrowing(*network_, cache_.get(), &config_.network,
+                                                 config_.home, &SystemClock::Get()));
     LICET_RETURN_IF_ERROR(StartUsageLog());
     LICET_RETURN_IF_ERROR(network_->Listen((*listen)->host, (*listen)->port));
     spdlog::info("network server on {}:{} certificate {} fingerprint {}", (*listen)->host,
                  network_->port(), options.tls.cert_file, network_fingerprint_);
+    if (n.server_discovery) StartDiscoveryResponder((*listen)->host, *fingerprint);
   }
-  if (!n.servers.empty()) {
+  if (!n.servers.empty() || n.client_discovery) {
     network::ClientOptions options;
     for (const std::string& s : n.servers) {
       auto address = network::ParseServerAddress(s);
@@ -53,12 +62,73 @@ Status Daemon::StartNetwork() {
     options.host = LocalHostName();
     options.machine = LocalMachineIdentity();
     options.heartbeat_interval = n.heartbeat;
+    if (n.servers.empty()) LICET_RETURN_IF_ERROR(SetUpDiscovery(options));
     auto client = network::Client::Create(io_, std::move(options));
     if (!client.ok()) return client.status();
     lan_ = std::make_unique<LanAccess>(*client);
     dispatcher_->SetLanAccess(lan_.get());
-    spdlog::info("network client: LAN accesses go to {}", n.servers.front());
+    spdlog::info(
+        "network client: LAN accesses go to {}",
+        n.servers.empty() ? std::string("the servers discovery finds") : n.servers.front());
   }
+  return Status::Ok();
+}
+
+// --- discovery (docs/NETWORK.md "Discovery") ---
+
+void Daemon::StartDiscoveryResponder(const std::string& host, const Bytes& fingerprint) {
+  Status st = network_->EnableDiscovery(host, [cache = cache_.get(), fingerprint] {
+    network::DiscoveryAnswer answer;
+    answer.fingerprint = fingerprint;
+    for (const engine::CachedContainer& c : *cache->Current()) {
+      if (c.container) answer.serials.push_back(c.serial);
+    }
+    return answer;
+  });
+  // Discovery is a convenience: a taken UDP port must not keep the licenses from being served.
+  if (!st.ok()) {
+    spdlog::warn("network server: no discovery: {}", st.message());
+  } else {
+    spdlog::info("network server answers discovery probes on udp {}:{}", host, network_->port());
+  }
+}
+
+Status Daemon::SetUpDiscovery(network::ClientOptions& options) {
+  const NetworkConfig& n = config_.network;
+  network::DiscoveryOptions probe;
+  probe.port = static_cast<uint16_t>(n.discovery_port);
+  if (n.trust_discovered && options.tls.pinned.empty() && options.tls.ca_file.empty()) {
+    // Labs only: the fingerprints that answer now become the pins, once, at start.
+    std::promise<std::vector<network::DiscoveredServer>> found;
+    boost::asio::io_context io;
+    network::DiscoverServers(io, probe, [&found](std::vector<network::DiscoveredServer> f) {
+      found.set_value(std::move(f));
+    });
+    io.run();
+    for (const network::DiscoveredServer& s : found.get_future().get()) {
+      spdlog::warn(
+          "network client: trusting discovered server {} fingerprint {} "
+          "(trust_discovered: for labs only)",
+          s.address.ToString(), network::FormatFingerprint(s.fingerprint));
+      options.tls.pinned.push_back(s.fingerprint);
+    }
+    if (options.tls.pinned.empty()) {
+      return Error(ErrorCode::kServerNotFound,
+                   "network.client.trust_discovered: no network license server answered the "
+                   "discovery probe at start");
+    }
+  }
+  options.discover = [this, probe, pins = options.tls.pinned](
+                         std::function<void(std::vector<network::ServerAddress>)> done) {
+    network::DiscoverServers(
+        io_, probe, [pins, done = std::move(done)](std::vector<network::DiscoveredServer> found) {
+          for (const network::DiscoveredServer& s : found) {
+            spdlog::info("network client: discovered {} fingerprint {}", s.address.ToString(),
+                         network::FormatFingerprint(s.fingerprint));
+          }
+          done(network::OrderDiscovered(found, pins));
+        });
+  };
   return Status::Ok();
 }
 

@@ -104,7 +104,7 @@ json Dispatcher::Dispatch(ConnectionState& conn, Call& call, json& request, bool
     return Fail(call, Error(ErrorCode::kProtocolError, "the first request must be 'hello'"));
   }
   if (lan_ != nullptr) {  // network licenses: dispatcher_lan.cc
-    if (auto lan = HandleLan(call, request, async)) return std::move(*lan);
+    if (auto lan = HandleLan(conn, call, request, async)) return std::move(*lan);
   }
   switch (call.op) {
     case Op::kAccess:

@@ -123,7 +123,10 @@ class Dispatcher {
   Json CreateContainer(const Call& call, const Json& request, bool& async);
   Json Describe(const Call& call, Json& request, bool& async);
   // Answers access/release/info when they concern the network; nullopt otherwise.
-  std::optional<Json> HandleLan(const Call& call, Json& request, bool& async);
+  std::optional<Json> HandleLan(ConnectionState& conn, const Call& call, Json& request,
+                                bool& async);
+  std::optional<Json> HandleLanItemOp(ConnectionState& conn, const Call& call, HandleId handle,
+                                      Json& request, bool& async);
 
   // Answers an async call: records its latency and hands the response to the sink.
   void Finish(const Call& call, Json response);

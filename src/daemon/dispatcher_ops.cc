@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "crypto/crypto.h"
+#include "daemon/crypt_key.h"
 #include "daemon/dispatcher.h"
 #include "daemon/request_fields.h"
 #include "engine/file_info.h"
@@ -18,31 +19,6 @@ namespace {
 using nlohmann::json;
 
 constexpr size_t kMaxCachedKeysPerHandle = 8;
-constexpr const char* kCryptSalt = "licet crypt v1";
-
-void PutBe32(uint8_t* out, uint32_t v) {
-  out[0] = static_cast<uint8_t>(v >> 24);
-  out[1] = static_cast<uint8_t>(v >> 16);
-  out[2] = static_cast<uint8_t>(v >> 8);
-  out[3] = static_cast<uint8_t>(v);
-}
-
-// docs/PROTOCOL.md "Key derivation of crypt".
-Result<SecretBytes> DeriveCryptKey(const model::ProductItem& item, const ItemKey& key,
-                                   uint32_t feature_code, uint32_t encryption_code) {
-  if (item.secret_data.size() != model::kSecretSize) {
-    return Error(ErrorCode::kCorruptData, "product " + std::to_string(key.product_code) +
-                                              " has no secret data to derive keys from");
-  }
-  uint8_t info[16];
-  PutBe32(info, key.firm_code);
-  PutBe32(info + 4, key.product_code);
-  PutBe32(info + 8, feature_code);
-  PutBe32(info + 12, encryption_code);
-  return crypto::HkdfSha256(item.secret_data.span(), AsBytes(kCryptSalt),
-                            ByteSpan(info, sizeof info), crypto::kKeySize);
-}
-
 struct CryptJob {
   protocol::CryptOp op = protocol::CryptOp::kEncrypt;
   SecretBytes key;
@@ -91,35 +67,6 @@ Status RunCrypt(CryptJob& job, json& response) {
   }
   if (!job.shm) response["data"] = json::binary(std::move(job.owned));
   return Status::Ok();
-}
-
-// The bytes of a shared-memory crypt: 'shm_offset' and 'shm_length' inside the connection's
-// region, which a request with 'shm_size' (and a descriptor) replaces first.
-Result<std::span<uint8_t>> ShmData(ConnectionState& conn, const json& request) {
-  if (request.contains("data")) {
-    return Error(ErrorCode::kInvalidArgument, "fields 'data' and 'shm_offset' exclude each other");
-  }
-  LICET_ASSIGN_OR_RETURN(uint64_t offset,
-                         GetUintField(request, "shm_offset", std::nullopt, protocol::kMaxShmSize));
-  LICET_ASSIGN_OR_RETURN(uint64_t length,
-                         GetUintField(request, "shm_length", std::nullopt, protocol::kMaxShmSize));
-  if (request.contains("shm_size")) {
-    LICET_ASSIGN_OR_RETURN(uint64_t size,
-                           GetUintField(request, "shm_size", std::nullopt, protocol::kMaxShmSize));
-    if (conn.received_fd < 0) {
-      return Error(ErrorCode::kInvalidArgument,
-                   "field 'shm_size' needs a shared-memory descriptor sent with the request");
-    }
-    const int fd = std::exchange(conn.received_fd, -1);
-    LICET_ASSIGN_OR_RETURN(std::unique_ptr<protocol::ShmRegion> region,
-                           protocol::ShmRegion::Adopt(fd, size));
-    conn.shm = std::move(region);
-  }
-  if (!conn.shm) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "field 'shm_offset' needs shared memory: send 'shm_size' and a descriptor first");
-  }
-  return conn.shm->Slice(offset, length);
 }
 
 }  // namespace

@@ -66,6 +66,30 @@ Result<std::pair<std::string, json>> LanAccess::Info(ConnectionId connection, Ha
   return out;
 }
 
+Result<network::TicketId> LanAccess::TicketOf(ConnectionId connection, HandleId handle) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = handles_.find(handle);
+  if (it == handles_.end() || it->second.connection != connection) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "handle " + std::to_string(handle) + " is not open on this connection");
+  }
+  return it->second.ticket;
+}
+
+void LanAccess::Crypt(ConnectionId connection, HandleId handle, network::CryptRequest request,
+                      network::Client::CryptDone done) {
+  auto ticket = TicketOf(connection, handle);
+  if (!ticket.ok()) return done(ticket.status());
+  client_->Crypt(*ticket, std::move(request), std::move(done));
+}
+
+void LanAccess::Units(ConnectionId connection, HandleId handle, uint64_t decrement,
+                      network::Client::UnitsDone done) {
+  auto ticket = TicketOf(connection, handle);
+  if (!ticket.ok()) return done(ticket.status());
+  client_->Units(*ticket, decrement, std::move(done));
+}
+
 void LanAccess::CloseConnection(ConnectionId connection) {
   std::vector<network::TicketId> tickets;
   {

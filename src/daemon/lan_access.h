@@ -51,6 +51,14 @@ class LanAccess {
   // server restarted and all seats were taken meanwhile); kInvalidArgument when unknown.
   [[nodiscard]] Result<std::pair<std::string, nlohmann::json>> Info(ConnectionId connection,
                                                                     HandleId handle);
+  // Crypt and units on a handle's seat, done by the server (docs/NETWORK.md "Crypt and
+  // units"); `done` runs on a network thread. kInvalidArgument when `connection` holds no
+  // such handle.
+  void Crypt(ConnectionId connection, HandleId handle, network::CryptRequest request,
+             network::Client::CryptDone done);
+  void Units(ConnectionId connection, HandleId handle, uint64_t decrement,
+             network::Client::UnitsDone done);
+
   // Releases every handle of a closed local connection.
   void CloseConnection(ConnectionId connection);
 
@@ -66,6 +74,9 @@ class LanAccess {
     std::string serial;
     nlohmann::json item;
   };
+
+  // The server ticket of `handle`; kInvalidArgument unless `connection` holds it.
+  [[nodiscard]] Result<network::TicketId> TicketOf(ConnectionId connection, HandleId handle);
 
   std::shared_ptr<network::Client> client_;
   std::mutex mu_;

@@ -136,6 +136,14 @@ Status SetNetworkConfigKey(NetworkConfig& c, std::string_view key, std::string_v
   if (key == "network.client.cert") return SetPath(c.client_cert, key, value, origin);
   if (key == "network.client.key") return SetPath(c.client_key, key, value, origin);
   if (key == "network.client.heartbeat") return SetInt(c.heartbeat, key, value, 0, 3600, origin);
+  if (key == "network.server.discovery") return SetBool(c.server_discovery, key, value, origin);
+  if (key == "network.client.discovery") return SetBool(c.client_discovery, key, value, origin);
+  if (key == "network.client.trust_discovered") {
+    return SetBool(c.trust_discovered, key, value, origin);
+  }
+  if (key == "network.client.discovery_port") {
+    return SetInt(c.discovery_port, key, value, 1, 65535, origin);
+  }
   return Error(ErrorCode::kInvalidArgument, origin + ": unknown key '" + std::string(key) + "'");
 }
 
@@ -145,6 +153,13 @@ Status ValidateNetworkConfig(const NetworkConfig& c) {
                  "network.client.servers is set but neither network.client.fingerprints nor "
                  "network.client.ca: licetd would not know which server to trust (the server "
                  "prints its fingerprint at start: 'licetd ... network fingerprint')");
+  }
+  if (c.servers.empty() && c.client_discovery && !c.trust_discovered && c.fingerprints.empty() &&
+      c.server_ca.empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "network.client.discovery finds servers but does not make them trusted: set "
+                 "network.client.fingerprints or network.client.ca (or, in a lab only, "
+                 "network.client.trust_discovered = true)");
   }
   if (c.client_cert.empty() != c.client_key.empty()) {
     return Error(ErrorCode::kInvalidArgument,

@@ -42,6 +42,13 @@ struct NetworkConfig {
   std::string client_key;
   int heartbeat = 0;  // seconds between heartbeats; 0 = a third of the server's lease timeout
 
+  // Discovery (network/discovery.h): the server answers probes ([network.server]
+  // discovery); a client without servers broadcasts them ([network.client] discovery).
+  bool server_discovery = true;
+  bool client_discovery = false;
+  bool trust_discovered = false;  // labs only: pin what discovered servers announce
+  int discovery_port = 22450;
+
   // The allow/deny rules and reservations parsed together (kInvalidArgument when they do not
   // fit, e.g. a rule names an undefined group).
   [[nodiscard]] Result<network::AccessRules> ParsedAccessRules() const;

@@ -130,3 +130,35 @@ reservations = ["6000010:13=3@cad"]
 
 }  // namespace
 }  // namespace licet::daemon
+
+namespace licet::daemon {
+namespace {
+
+TEST(NetworkConfigDiscoveryTest, KeysTablesAndTrust) {
+  DaemonConfig c;
+  ASSERT_TRUE(ApplyConfigToml(c,
+                              "[network.server]\ndiscovery = false\n"
+                              "[network.client]\ndiscovery = true\ndiscovery_port = 22460\n",
+                              "t")
+                  .ok());
+  EXPECT_FALSE(c.network.server_discovery);
+  EXPECT_TRUE(c.network.client_discovery);
+  EXPECT_EQ(c.network.discovery_port, 22460);
+  // Discovery finds servers but does not make them trusted.
+  EXPECT_EQ(ValidateNetworkConfig(c.network).code(), ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(SetNetworkConfigKey(c.network, "network.client.trust_discovered", "true", "x").ok());
+  EXPECT_TRUE(ValidateNetworkConfig(c.network).ok());
+  c.network.trust_discovered = false;
+  c.network.fingerprints = {"sha256:" + std::string(64, 'a')};
+  EXPECT_TRUE(ValidateNetworkConfig(c.network).ok());
+  EXPECT_FALSE(SetNetworkConfigKey(c.network, "network.client.discovery_port", "0", "x").ok());
+  EXPECT_FALSE(SetNetworkConfigKey(c.network, "network.client.discovery", "maybe", "x").ok());
+  EXPECT_FALSE(ApplyConfigToml(c, "[network.server]\nnonsense = 1\n", "t").ok());
+  // Defaults: a server answers probes, a client does not probe.
+  NetworkConfig d;
+  EXPECT_TRUE(d.server_discovery);
+  EXPECT_FALSE(d.client_discovery);
+}
+
+}  // namespace
+}  // namespace licet::daemon

@@ -59,6 +59,7 @@ network::ItemLookup MakeItemLookup(engine::ContainerCache* cache, const NetworkC
       spec.license_quantity = item->license_quantity;
       spec.lease_timeout = config->LeaseTimeoutOf(a.firm_code, a.product_code);
       spec.item = ItemMap(a.firm_code, *item);
+      spec.first_use = item->usage_period.has_value() && !item->usage_started.has_value();
       return spec;
     }
     return refusal;

@@ -325,7 +325,7 @@ class Client::Connection : public std::enable_shared_from_this<Client::Connectio
 };
 
 Result<std::shared_ptr<Client>> Client::Create(asio::io_context& io, ClientOptions options) {
-  if (options.servers.empty()) {
+  if (options.servers.empty() && !options.discover) {
     return Error(ErrorCode::kServerNotFound,
                  "no network license server configured (set [network.client] servers or "
                  "LICET_SERVERS)");
@@ -404,6 +404,7 @@ void Client::FailQueued(const Status& st) {
 void Client::Connect() {
   if (closed_ || connecting_ || connection_) return;
   connecting_ = true;
+  if (options_.discover) return Rediscover();
   TryServer(0, "");
 }
 

@@ -49,6 +49,11 @@ struct ClientOptions {
   int connect_timeout = 5;     // seconds per server for TCP + TLS + hello
   int request_timeout = 10;    // seconds for an answer
   int heartbeat_interval = 0;  // seconds; 0: a third of the server's lease timeout
+  // Discovery (discovery.h): when set and `servers` is empty, every connect first asks it
+  // for the servers to try, in order (its callback may run on any thread). Trust is still
+  // `tls`'s: a discovered server must present a pinned or CA-signed certificate.
+  using Discover = std::function<void(std::function<void(std::vector<ServerAddress>)>)>;
+  Discover discover;
 };
 
 using TicketId = uint64_t;
@@ -73,6 +78,25 @@ class Client : public std::enable_shared_from_this<Client> {
   void Release(TicketId ticket, Done done);
   // The server's lease table (`licet network status`).
   void QueryStatus(StatusDone done);
+  // --- crypt and units on a ticket's lease (client_item_ops.cc) ---
+  using CryptDone = std::function<void(Result<CryptAnswer>)>;
+  using UnitsDone = std::function<void(Result<uint64_t>)>;
+  // Crypts with the item of a held ticket on the server. kInvalidArgument for an unknown
+  // ticket or more than kMaxNetworkCryptData bytes; the lost reason for a lost ticket; the
+  // server's refusal; kUnavailable when the connection dropped before the answer.
+  void Crypt(TicketId ticket, CryptRequest request, CryptDone done);
+  // Decrements the units of a held ticket's item on the server, which answers once the new
+  // count is on its disk; `done` gets the units left (or kNoMoreUnits ...). Same errors.
+  void Units(TicketId ticket, uint64_t decrement, UnitsDone done);
+
+  // --- borrowing (borrow_client.cc) ---
+  using BorrowDone = std::function<void(Result<BorrowGrant>)>;
+  // Borrows a seat for days: the server's signed entry, or its refusal, kServerNotFound,
+  // kUnavailable as for Access.
+  void Borrow(BorrowRequest request, BorrowDone done);
+  // Gives a borrowed seat back (the proof: borrow_wire.h). The server's refusal or OK.
+  void BorrowReturn(BorrowReturnRequest request, Done done);
+
   // Called when a held ticket could not be reclaimed after a reconnect.
   void SetOnLost(OnLost on_lost);
   // Closes the connection; pending calls fail with kUnavailable. Held tickets are not released
@@ -107,6 +131,10 @@ class Client : public std::enable_shared_from_this<Client> {
   void Reclaim();
   void ScheduleHeartbeat();
   void FailQueued(const Status& st);
+  // Asks options_.discover for the servers, then tries them (client_item_ops.cc).
+  void Rediscover();
+  // The server lease of a held ticket, or why there is none. Strand only.
+  [[nodiscard]] Result<uint64_t> LeaseOf(TicketId ticket) const;
 
   boost::asio::io_context& io_;
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;

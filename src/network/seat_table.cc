@@ -130,7 +130,7 @@ Result<SeatGrant> SeatTable::Acquire(ClientRef client_ref, uint32_t firm_code,
   }
   std::string charged;
   if (needs_seat && !spec.reservations.empty()) {
-    LICET_ASSIGN_OR_RETURN(charged, ChargeReservation(item, spec, mode, what));
+    LICET_ASSIGN_OR_RETURN(charged, ChargeReservation(item, spec, what));
   }
   const LeaseId id = next_lease_++;
   Lease lease;
@@ -142,6 +142,12 @@ Result<SeatGrant> SeatTable::Acquire(ClientRef client_ref, uint32_t firm_code,
   lease.user = user;
   lease.group = charged;
   if (!charged.empty()) ++item.reserved_used[charged];
+  // A station's seat is charged once, when it opens: its later leases share it, so the
+  // reservation goes with the station, not with the lease that opened it.
+  if (mode == model::AccessMode::kStationShare) {
+    if (needs_seat) item.stations[client.station].group = charged;
+    lease.group.clear();
+  }
   switch (mode) {
     case model::AccessMode::kUserLimit:
       ++item.user_limit;
@@ -150,7 +156,7 @@ Result<SeatGrant> SeatTable::Acquire(ClientRef client_ref, uint32_t firm_code,
       ++item.exclusive;
       break;
     case model::AccessMode::kStationShare:
-      ++item.stations[client.station];
+      ++item.stations[client.station].leases;
       ++item.station_leases;
       break;
     case model::AccessMode::kNoUserLimit:
@@ -164,16 +170,13 @@ Result<SeatGrant> SeatTable::Acquire(ClientRef client_ref, uint32_t firm_code,
 }
 
 Result<std::string> SeatTable::ChargeReservation(const Item& item, const ItemSpec& spec,
-                                                 model::AccessMode mode,
                                                  const std::string& what) const {
   auto used = [&item](const std::string& group) -> uint32_t {
     auto it = item.reserved_used.find(group);
     return it == item.reserved_used.end() ? 0 : it->second;
   };
-  if (mode != model::AccessMode::kStationShare) {
-    for (const SeatReservation& r : spec.reservations) {
-      if (r.member && used(r.group) < r.seats) return r.group;
-    }
+  for (const SeatReservation& r : spec.reservations) {
+    if (r.member && used(r.group) < r.seats) return r.group;
   }
   // Reserved seats nobody of their group holds yet stay free for that group. A smaller
   // quantity than the reservations (the container changed) just leaves no unreserved seat.
@@ -219,7 +222,13 @@ void SeatTable::Free(LeaseId id) {
       break;
     case model::AccessMode::kStationShare: {
       auto s = item.stations.find(client.station);
-      if (s != item.stations.end() && --s->second == 0) item.stations.erase(s);
+      if (s != item.stations.end() && --s->second.leases == 0) {
+        if (!s->second.group.empty()) {
+          auto g = item.reserved_used.find(s->second.group);
+          if (g != item.reserved_used.end() && --g->second == 0) item.reserved_used.erase(g);
+        }
+        item.stations.erase(s);
+      }
       --item.station_leases;
       break;
     }
@@ -253,6 +262,17 @@ Status SeatTable::Revoke(LeaseId lease) {
   }
   Free(lease);
   return Status::Ok();
+}
+
+Result<LeaseTarget> SeatTable::TargetOf(ClientRef client, LeaseId lease) {
+  auto it = leases_.find(lease);
+  if (it == leases_.end() || it->second.client != client) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "lease " + std::to_string(lease) + " is not held by this client");
+  }
+  clients_[client].last_seen = clock_->Now();
+  const Item& item = items_[it->second.item];
+  return LeaseTarget{item.spec.serial, item.firm_code, item.product_code};
 }
 
 size_t SeatTable::Touch(ClientRef client) {
@@ -314,6 +334,11 @@ void SeatTable::RecordDenial(ClientRef client, uint32_t firm_code, uint32_t prod
 std::string SeatTable::HostOf(ClientRef client) const {
   auto it = clients_.find(client);
   return it == clients_.end() ? std::string() : it->second.info.host;
+}
+
+std::string SeatTable::ClientIdHexOf(ClientRef client) const {
+  auto it = clients_.find(client);
+  return it == clients_.end() ? std::string() : HexEncode(it->second.info.client_id);
 }
 
 ItemUsage SeatTable::Usage(uint32_t firm_code, uint32_t product_code) const {

@@ -45,8 +45,19 @@ struct ItemSpec {
   nlohmann::json item;          // the item's properties as the local API shows them (a map)
   // Seats held back for groups (network.reservations), marked for the requester. A member
   // takes its group's reserved seats first; anyone else (and a member once they are full)
-  // only the seats nobody reserved. STATION_SHARE seats always come from the unreserved ones.
+  // only the seats nobody reserved. A STATION_SHARE seat is charged once per station, to the
+  // group of the access that opened it, and given back when the station's last lease goes.
   std::vector<SeatReservation> reservations;
+  // The item has a usage period that has not started: the server persists its start (at
+  // this access) before it answers the grant.
+  bool first_use = false;
+};
+
+// The item a lease is on, for crypt and units on a network lease.
+struct LeaseTarget {
+  std::string serial;
+  uint32_t firm_code = 0;
+  uint32_t product_code = 0;
 };
 
 // Who a client is, from its hello and its connection.
@@ -111,6 +122,10 @@ class SeatTable {
   // Frees a lease whoever holds it (the admin's "free this seat"). kNotFound when unknown.
   [[nodiscard]] Status Revoke(LeaseId lease);
 
+  // The item of a lease `client` holds (counts as a sign of life). kInvalidArgument when the
+  // client holds no such lease. O(1).
+  [[nodiscard]] Result<LeaseTarget> TargetOf(ClientRef client, LeaseId lease);
+
   // A sign of life from `client`; returns the number of leases it holds. O(1).
   size_t Touch(ClientRef client);
 
@@ -125,6 +140,8 @@ class SeatTable {
   ItemUsage Usage(uint32_t firm_code, uint32_t product_code) const;
   // The host name `client` gave in its hello ("" for an unknown client).
   std::string HostOf(ClientRef client) const;
+  // Its client id in lower-case hex ("" for an unknown client), for the usage log.
+  std::string ClientIdHexOf(ClientRef client) const;
   size_t lease_count() const { return leases_.size(); }
   size_t client_count() const { return clients_.size(); }
   uint64_t denied_total() const { return denied_total_; }
@@ -163,7 +180,11 @@ class SeatTable {
     uint32_t user_limit = 0;
     uint32_t exclusive = 0;
     uint32_t no_limit = 0;
-    std::unordered_map<std::string, uint32_t> stations;  // station key -> leases
+    struct Station {
+      uint32_t leases = 0;
+      std::string group;  // the reservation the station's seat counts against, or ""
+    };
+    std::unordered_map<std::string, Station> stations;  // station key -> its seat
     uint32_t peak = 0;
     uint64_t denied = 0;
     std::map<UnixTime, uint32_t> hourly_peak;  // hour start -> peak seats (last 48 hours)
@@ -181,7 +202,6 @@ class SeatTable {
   // The group whose reserved seats a new seat counts against ("" = an unreserved seat), or
   // kNoMoreLicenses when the only free seats are reserved for groups the requester is not in.
   [[nodiscard]] Result<std::string> ChargeReservation(const Item& item, const ItemSpec& spec,
-                                                      model::AccessMode mode,
                                                       const std::string& what) const;
 
   const Clock* clock_;

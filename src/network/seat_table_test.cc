@@ -203,8 +203,8 @@ TEST_F(ReservationTest, OutsidersCannotTakeReservedSeats) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), ErrorCode::kNoMoreLicenses);
   EXPECT_NE(refused.status().message().find("reserved for group(s) cad"), std::string::npos);
-  // Station-share seats come from the unreserved ones too.
-  EXPECT_FALSE(Take(Client(5), true, model::AccessMode::kStationShare).ok());
+  // An outsider's station-share seat also comes from the unreserved ones only.
+  EXPECT_FALSE(Take(Client(5), false, model::AccessMode::kStationShare).ok());
   // The group still gets its two seats; then the item is full for everyone.
   auto a = Take(Client(6), true);
   ASSERT_TRUE(a.ok());
@@ -221,6 +221,33 @@ TEST_F(ReservationTest, MembersAlsoUseUnreservedSeats) {
   for (uint8_t i = 1; i <= 5; ++i) ASSERT_TRUE(Take(Client(i), true).ok()) << int(i);
   EXPECT_FALSE(Take(Client(6), true).ok());
   EXPECT_FALSE(Take(Client(7), false).ok());
+  EXPECT_EQ(table_.Usage(6000010, 13).seats, 5u);
+}
+
+TEST_F(ReservationTest, StationShareMembersUseTheGroupsReservedSeats) {
+  using model::AccessMode;
+  for (uint8_t i = 1; i <= 3; ++i) ASSERT_TRUE(Take(Client(i), false).ok()) << int(i);
+  // The unreserved seats are gone; a member's station takes a reserved seat, and a second
+  // handle from the same station shares that seat.
+  const ClientRef station = Client(4);
+  auto first = Take(station, true, AccessMode::kStationShare);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  auto second = Take(station, true, AccessMode::kStationShare);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(table_.Usage(6000010, 13).seats, 4u);
+  // One reserved seat left for the group, none for outsiders.
+  EXPECT_FALSE(Take(Client(5), false).ok());
+  // Releasing the lease that opened the station keeps the seat charged to the group: the
+  // other lease still holds it.
+  ASSERT_TRUE(table_.Release(station, first->lease).ok());
+  EXPECT_EQ(table_.Usage(6000010, 13).seats, 4u);
+  auto member = Take(Client(6), true);
+  ASSERT_TRUE(member.ok());
+  EXPECT_EQ(Take(Client(7), true).status().code(), ErrorCode::kNoMoreLicenses);
+  // The station's last lease gives the reserved seat back to the group, not to outsiders.
+  ASSERT_TRUE(table_.Release(station, second->lease).ok());
+  EXPECT_FALSE(Take(Client(8), false).ok());
+  EXPECT_TRUE(Take(Client(9), true, AccessMode::kStationShare).ok());
   EXPECT_EQ(table_.Usage(6000010, 13).seats, 5u);
 }
 

@@ -113,7 +113,10 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
       if (client_ == 0 && request->op != NetOp::kHello) {
         return Fail(Error(ErrorCode::kProtocolError, "the first request must be 'hello'"));
       }
-      Send(server_->Handle(client_, address_, *request));
+      // Crypt and unit answer later, from another thread: back onto this strand to send.
+      server_->HandleAsync(client_, address_, *request, [self = shared_from_this()](json r) {
+        asio::dispatch(self->stream_.get_executor(), [self, r = std::move(r)] { self->Send(r); });
+      });
     }
     if (begin_ == end_) begin_ = end_ = 0;
     ReadMore();
@@ -206,6 +209,7 @@ Status Server::Listen(const std::string& host, uint16_t port) {
 }
 
 void Server::Start() {
+  if (discovery_) discovery_->Start();
   Accept();
   ScheduleExpiry();
 }
@@ -221,6 +225,7 @@ void Server::Stop() {
   }
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+  if (discovery_) discovery_->Stop();
   expiry_timer_.cancel();
   for (auto& s : open) s->Shutdown();
 }
@@ -303,7 +308,8 @@ void Server::ScheduleExpiry() {
   });
 }
 
-json Server::Handle(ClientRef& client, const std::string& address, const ServerRequest& r) {
+json Server::Handle(ClientRef& client, const std::string& address, const ServerRequest& r,
+                    FollowUp* follow_up) {
   switch (r.op) {
     case NetOp::kHello: {
       if (r.hello.version != kNetworkProtocolVersion) {
@@ -337,6 +343,7 @@ json Server::Handle(ClientRef& client, const std::string& address, const ServerR
             options_.rules.ReservationsFor(r.access.firm_code, r.access.product_code, who);
       }
       std::unique_lock<std::mutex> lock(table_mu_);
+      if (spec.ok()) SubtractBorrowed(*spec, r.access.firm_code, r.access.product_code);
       Result<SeatGrant> granted =
           spec.ok() ? table_.Acquire(client, r.access.firm_code, r.access.product_code, *spec,
                                      r.access.mode, r.access.user, r.access.reclaim)
@@ -346,9 +353,16 @@ json Server::Handle(ClientRef& client, const std::string& address, const ServerR
         table_.RecordDenial(client, r.access.firm_code, r.access.product_code, r.access.user,
                             granted.status());
         if (usage_log_ != nullptr) {
-          UsageEvent e{"deny", r.access.firm_code, r.access.product_code, address,
-                       table_.HostOf(client), r.access.user, model::AccessModeName(r.access.mode),
-                       0, granted.status().message()};
+          UsageEvent e{"deny",
+                       r.access.firm_code,
+                       r.access.product_code,
+                       table_.ClientIdHexOf(client),
+                       table_.HostOf(client),
+                       r.access.user,
+                       model::AccessModeName(r.access.mode),
+                       0,
+                       granted.status().message(),
+                       address};
           lock.unlock();  // the log's write (and fsync at checkpoints) must not block the table
           LogUsage(e);
         }
@@ -356,9 +370,16 @@ json Server::Handle(ClientRef& client, const std::string& address, const ServerR
       }
       ++counters_.granted;
       if (usage_log_ != nullptr) {
-        UsageEvent e{"grant", r.access.firm_code, r.access.product_code, address,
-                     table_.HostOf(client), r.access.user, model::AccessModeName(r.access.mode),
-                     granted->lease, granted->reclaimed ? "reclaimed" : ""};
+        UsageEvent e{"grant",
+                     r.access.firm_code,
+                     r.access.product_code,
+                     table_.ClientIdHexOf(client),
+                     table_.HostOf(client),
+                     r.access.user,
+                     model::AccessModeName(r.access.mode),
+                     granted->lease,
+                     granted->reclaimed ? "reclaimed" : "",
+                     address};
         usage_leases_[granted->lease] = e;
         lock.unlock();
         LogUsage(e);
@@ -370,6 +391,10 @@ json Server::Handle(ClientRef& client, const std::string& address, const ServerR
       resp["lease_timeout"] = spec->lease_timeout;
       if (granted->reclaimed) resp["reclaimed"] = true;
       if (spec->item.is_object()) resp["item"] = spec->item;
+      if (follow_up != nullptr && spec->first_use) {
+        *follow_up = FollowUp{
+            true, {spec->serial, r.access.firm_code, r.access.product_code}, granted->lease};
+      }
       return resp;
     }
     case NetOp::kRelease: {
@@ -397,8 +422,19 @@ json Server::Handle(ClientRef& client, const std::string& address, const ServerR
       std::lock_guard<std::mutex> lock(table_mu_);
       table_.Touch(client);
       resp["leases"] = table_.LeaseRows(2000);
+      if (borrows_) {  // lent seats, as rows with mode "borrowed" (borrow_server.cc)
+        for (json& row : borrows_->Rows(2000)) resp["leases"].push_back(std::move(row));
+      }
       return resp;
     }
+    case NetOp::kBorrow:  // borrow_server.cc
+      return HandleBorrow(client, address, r);
+    case NetOp::kBorrowReturn:
+      return HandleBorrowReturn(client, address, r);
+    case NetOp::kCrypt:
+    case NetOp::kUnit:
+      return protocol::ErrorResponse(
+          r.id, Error(ErrorCode::kInternal, "crypt and unit are answered by HandleAsync"));
   }
   return protocol::ErrorResponse(r.id, Error(ErrorCode::kInternal, "unhandled op"));
 }
@@ -410,7 +446,8 @@ json Server::StatusJson(size_t limit) {
               {"lease_count", table_.lease_count()},
               {"leases", table_.LeaseRows(limit)},
               {"items", table_.ItemRows()},
-              {"denials", table_.DenialRows()}};
+              {"denials", table_.DenialRows()},
+              {"borrows", borrows_ ? borrows_->Rows(limit) : json::array()}};
 }
 
 Status Server::Revoke(LeaseId lease) {

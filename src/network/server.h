@@ -20,7 +20,10 @@
 #include "common/status.h"
 #include "network/access_rules.h"
 #include "network/asio_ssl.h"
+#include "network/borrow_server.h"
+#include "network/discovery.h"
 #include "network/seat_table.h"
+#include "network/server_item_ops.h"
 #include "network/tls.h"
 #include "network/usage_log.h"
 #include "network/wire.h"
@@ -88,9 +91,42 @@ class Server {
   std::vector<ItemSeats> SeatSummary();
 
   // One request of an authenticated session (its hello done: `client` set), answered now.
-  // Public for the sessions and for tests that drive the server without sockets.
-  nlohmann::json Handle(ClientRef& client, const std::string& address,
-                        const ServerRequest& request);
+  // Public for the sessions and for tests that drive the server without sockets. crypt and
+  // unit need HandleAsync (here they are refused); an access of an item whose usage period
+  // has not started is granted without persisting the start unless `follow_up` is given.
+  struct FollowUp {
+    bool first_use = false;  // the grant must start the usage period before it is answered
+    LeaseTarget target;
+    LeaseId lease = 0;
+  };
+  nlohmann::json Handle(ClientRef& client, const std::string& address, const ServerRequest& request,
+                        FollowUp* follow_up = nullptr);
+
+  // --- crypt, units and first use (server_item_ops.cc) ---
+  using Reply = std::function<void(nlohmann::json)>;
+  // Answers any request: at once (on this thread) when it can, else later from any thread
+  // (crypt and unit, and a grant that starts a usage period, wait for the owner's ItemOps).
+  // The session matches answers by id, so they may come out of order.
+  void HandleAsync(ClientRef& client, const std::string& address, const ServerRequest& request,
+                   Reply reply);
+  // Without ops, crypt and unit are refused (kInvalidArgument) and usage periods are not
+  // started. Call before Start.
+  void SetItemOps(ItemOps ops) { item_ops_ = std::move(ops); }
+
+  // --- discovery (discovery.h) ---
+  // Answers UDP discovery probes on host:port() (the TLS port) from Start to Stop, announcing
+  // what `describe` says with port() as the port. Call after Listen. kIoError when the UDP
+  // port cannot be bound.
+  [[nodiscard]] Status EnableDiscovery(const std::string& host,
+                                       DiscoveryResponder::Describe describe);
+  uint64_t discovery_answers() const { return discovery_ ? discovery_->answered() : 0; }
+
+  // --- borrowing (borrow_server.cc, docs/NETWORK.md "Borrowing") ---
+  // Lends seats through `issuer`; the loans are kept in `table_path` (read now: kCorruptData
+  // for a damaged file). `env` and `clock` must outlive the server. Without it, borrow and
+  // borrow_return are refused (kWrongAccessMode). Call before Start.
+  [[nodiscard]] Status EnableBorrowing(BorrowIssuer issuer, const std::string& table_path, Env* env,
+                                       const Clock* clock);
 
  private:
   class Session;
@@ -114,6 +150,24 @@ class Server {
   void LogUsage(const UsageEvent& event);
   UsageLogSet* usage_log_ = nullptr;
   std::unordered_map<LeaseId, UsageEvent> usage_leases_;  // guarded by table_mu_
+
+  // Crypt, units and first use (server_item_ops.cc).
+  void HandleCrypt(ClientRef client, const ServerRequest& request, Reply reply);
+  void HandleUnit(ClientRef client, const ServerRequest& request, Reply reply);
+  void StartUsagePeriod(ClientRef client, uint64_t id, const FollowUp& follow_up,
+                        nlohmann::json granted, Reply reply);
+  ItemOps item_ops_;
+  std::unique_ptr<DiscoveryResponder> discovery_;
+
+  // Borrowing (borrow_server.cc).
+  nlohmann::json HandleBorrow(ClientRef client, const std::string& address,
+                              const ServerRequest& request);
+  nlohmann::json HandleBorrowReturn(ClientRef client, const std::string& address,
+                                    const ServerRequest& request);
+  // Takes the seats lent out of `spec` (table_mu_ held).
+  void SubtractBorrowed(ItemSpec& spec, uint32_t firm_code, uint32_t product_code);
+  BorrowIssuer borrow_issuer_;
+  std::unique_ptr<BorrowTable> borrows_;  // guarded by table_mu_; null: borrowing off
 
   std::mutex sessions_mu_;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;  // guarded by sessions_mu_

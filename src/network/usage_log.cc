@@ -104,17 +104,18 @@ class UsageLogSet::File {
   }
 
   Status AppendRecord(const UsageEvent& e, int64_t now) {
-    json j = {{"v", kUsageLogVersion}, {"seq", next_seq_},   {"prev", HexEncode(prev_)},
-              {"time", now},           {"firm", firm_},      {"product", e.product_code},
-              {"event", e.event},      {"client", e.client}, {"host", e.host},
-              {"user", e.user},        {"mode", e.mode},     {"lease", e.lease},
-              {"reason", e.reason}};
+    json j = {{"v", kUsageLogVersion}, {"seq", next_seq_},    {"prev", HexEncode(prev_)},
+              {"time", now},           {"firm", firm_},       {"product", e.product_code},
+              {"event", e.event},      {"client", e.client},  {"host", e.host},
+              {"user", e.user},        {"mode", e.mode},      {"lease", e.lease},
+              {"reason", e.reason},    {"address", e.address}};
     std::string line = Dump(j);
     if (line.size() > kUsageLogMaxLine) {  // long names: shorten, keep the line verifiable
       j["host"] = e.host.substr(0, 256);
       j["user"] = e.user.substr(0, 256);
       j["reason"] = e.reason.substr(0, 512);
       j["client"] = e.client.substr(0, 64);
+      j["address"] = e.address.substr(0, 64);
       line = Dump(j);
     }
     LICET_RETURN_IF_ERROR(WriteLine(line));

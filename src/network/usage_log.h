@@ -4,9 +4,12 @@
 // server's usage-log public key can audit a firm's file with VerifyUsageLog alone.
 //
 // Line format (keys sorted, as nlohmann::json::dump writes them; no spaces):
-//   record:     {"client","event","firm","host","lease","mode","prev","product","reason",
-//                "seq","time","user","v"}  event = grant | release | expire | deny
+//   record:     {"address","client","event","firm","host","lease","mode","prev","product",
+//                "reason","seq","time","user","v"}  event = grant | release | expire | deny
 //   checkpoint: {"event":"checkpoint","firm","prev","seq","sig","time","v"}
+// Version 2 (written now): "client" is the client licetd's id (hex), "address" its IP address
+// as the server saw it. Version 1 records (still verified, also mixed with version 2 lines in
+// one file after an upgrade) have no "address" and hold the address in "client".
 // `seq` counts lines from 0; `prev` is hex SHA-256 of the previous line's bytes (without its
 // newline), 64 zeros for line 0. A checkpoint's `sig` is Ed25519 over
 // CheckpointMessage(firm, seq, time, prev), which commits to every line before it.
@@ -26,7 +29,8 @@
 
 namespace licet::network {
 
-inline constexpr int kUsageLogVersion = 1;
+inline constexpr int kUsageLogVersion = 2;
+inline constexpr int kUsageLogOldestVersion = 1;  // still verified
 inline constexpr size_t kUsageLogMaxLine = 4096;  // bytes, newline excluded
 
 // One event of the seat table worth auditing.
@@ -34,12 +38,13 @@ struct UsageEvent {
   std::string event;  // "grant", "release", "expire", "deny"
   uint32_t firm_code = 0;
   uint32_t product_code = 0;
-  std::string client;  // client id, hex
+  std::string client;  // the client licetd's id, hex (its hello's client_id)
   std::string host;
   std::string user;
   std::string mode;    // access mode name; may be empty (release, expire)
   uint64_t lease = 0;  // 0 when none (deny)
   std::string reason;  // the refusal for "deny"; empty otherwise
+  std::string address;  // the client's IP address as the server saw it
 };
 
 // "licet-usage-checkpoint-v1" || firm (u32 BE) || seq (u64 BE) || time (i64 BE) || prev (32).

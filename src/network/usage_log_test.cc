@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -218,6 +219,90 @@ TEST(UsageLogTimerTest, QuietServerSignsItsTailAfterTheInterval) {
   EXPECT_EQ(audit->checkpoints, checkpoints + 1);
   EXPECT_EQ(audit->unsigned_tail, 0u);
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace licet::network
+
+namespace licet::network {
+namespace {
+
+// A version 1 log (before "address" existed, "client" held the address), written by hand the
+// way the version 1 writer did.
+class UsageLogVersionTest : public UsageLogTest {
+ protected:
+  std::string V1Log() {
+    auto signer = crypto::Ed25519Signer::Create(key_);
+    EXPECT_TRUE(signer.ok());
+    public_key_ = signer->public_key();
+    crypto::Hash zero{};
+    nlohmann::json record = {
+        {"v", 1},          {"seq", 0},        {"prev", HexEncode(zero)}, {"time", 1800000000},
+        {"firm", 6000010}, {"product", 13},   {"event", "grant"},        {"client", "10.1.2.3"},
+        {"host", "ws1"},   {"user", "alice"}, {"mode", "user-limit"},    {"lease", 7},
+        {"reason", ""}};
+    const std::string line0 = record.dump();
+    const crypto::Hash prev = crypto::Sha256(AsBytes(line0));
+    auto sig = signer->Sign(CheckpointMessage(6000010, 1, 1800000000, prev));
+    EXPECT_TRUE(sig.ok());
+    nlohmann::json checkpoint = {{"v", 1},
+                                 {"seq", 1},
+                                 {"prev", HexEncode(prev)},
+                                 {"time", 1800000000},
+                                 {"firm", 6000010},
+                                 {"event", "checkpoint"},
+                                 {"sig", HexEncode(*sig)}};
+    return line0 + "\n" + checkpoint.dump() + "\n";
+  }
+};
+
+TEST_F(UsageLogVersionTest, Version2RecordsNameClientIdAndAddress) {
+  const std::string log = WriteLog(1);
+  EXPECT_NE(log.find("\"address\":\"\""), std::string::npos) << log;
+  EXPECT_NE(log.find("\"v\":2"), std::string::npos) << log;
+  EXPECT_TRUE(Verify(log).ok());
+  // A version 2 record without "address", or a version 1 record with it, is malformed.
+  auto lines = Lines(log);
+  auto record = nlohmann::json::parse(lines[0]);
+  record.erase("address");
+  lines[0] = record.dump();
+  EXPECT_EQ(Verify(Join(lines)).status().code(), ErrorCode::kCorruptData);
+  record["v"] = 3;
+  record["address"] = "";
+  lines[0] = record.dump();
+  EXPECT_EQ(Verify(Join(lines)).status().code(), ErrorCode::kUnsupportedVersion);
+}
+
+TEST_F(UsageLogVersionTest, OldLogsStillVerifyAndContinueInVersion2) {
+  const std::string v1 = V1Log();
+  auto audit = Verify(v1);
+  ASSERT_TRUE(audit.ok()) << audit.status().message();
+  EXPECT_EQ(audit->records, 1u);
+  EXPECT_EQ(audit->checkpoints, 1u);
+  // An upgraded server continues the same file with version 2 lines; the whole verifies.
+  std::filesystem::create_directories(dir_ / "usage");
+  ASSERT_TRUE(Env::Default()
+                  .WriteFileAtomic((dir_ / "usage" / "6000010.log").string(), AsBytes(v1), 0600)
+                  .ok());
+  {
+    auto set = UsageLogSet::Create((dir_ / "usage").string(), key_, &clock_);
+    ASSERT_TRUE(set.ok());
+    UsageEvent e{"release", 6000010, 13, "00ff", "ws1", "alice", "user-limit", 7, "", "10.1.2.3"};
+    ASSERT_TRUE((*set)->Append(e).ok());
+  }
+  auto bytes = Env::Default().ReadFile((dir_ / "usage" / "6000010.log").string());
+  ASSERT_TRUE(bytes.ok());
+  const std::string mixed(bytes->begin(), bytes->end());
+  audit = Verify(mixed);
+  ASSERT_TRUE(audit.ok()) << audit.status().message() << "\n" << mixed;
+  EXPECT_EQ(audit->records, 2u);
+  EXPECT_EQ(audit->unsigned_tail, 0u);
+  // Version 1 records keep their own key set: adding "address" to one breaks it.
+  auto lines = Lines(v1);
+  auto record = nlohmann::json::parse(lines[0]);
+  record["address"] = "10.1.2.3";
+  lines[0] = record.dump();
+  EXPECT_EQ(Verify(Join(lines)).status().code(), ErrorCode::kCorruptData);
 }
 
 }  // namespace

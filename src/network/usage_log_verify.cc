@@ -15,11 +15,16 @@ void PutBigEndian(Bytes& out, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
 
-const std::set<std::string>& RecordKeys() {
-  static const std::set<std::string> keys = {"client", "event", "firm",    "host",   "lease",
-                                             "mode",   "prev",  "product", "reason", "seq",
-                                             "time",   "user",  "v"};
-  return keys;
+const std::set<std::string>& RecordKeys(uint64_t version) {
+  static const std::set<std::string> v1 = {"client", "event", "firm",    "host",   "lease",
+                                           "mode",   "prev",  "product", "reason", "seq",
+                                           "time",   "user",  "v"};
+  static const std::set<std::string> v2 = [] {
+    std::set<std::string> keys = v1;
+    keys.insert("address");
+    return keys;
+  }();
+  return version == 1 ? v1 : v2;
 }
 const std::set<std::string>& CheckpointKeys() {
   static const std::set<std::string> keys = {"event", "firm", "prev", "seq", "sig", "time", "v"};
@@ -53,11 +58,14 @@ Status CheckLine(const json& j, uint64_t seq, const crypto::Hash& prev, uint32_t
     return LineError(ErrorCode::kCorruptData, seq, "no event");
   }
   *is_checkpoint = event->get<std::string>() == "checkpoint";
-  if (!HasExactly(j, *is_checkpoint ? CheckpointKeys() : RecordKeys())) {
-    return LineError(ErrorCode::kCorruptData, seq, "unexpected or missing keys");
-  }
-  if (!IsUint(j, "v", 1000) || j["v"].get<uint64_t>() != kUsageLogVersion) {
+  auto v = j.find("v");
+  if (v == j.end() || !v->is_number_unsigned() || v->get<uint64_t>() < kUsageLogOldestVersion ||
+      v->get<uint64_t>() > kUsageLogVersion) {
     return LineError(ErrorCode::kUnsupportedVersion, seq, "unknown usage log version");
+  }
+  const uint64_t version = v->get<uint64_t>();
+  if (!HasExactly(j, *is_checkpoint ? CheckpointKeys() : RecordKeys(version))) {
+    return LineError(ErrorCode::kCorruptData, seq, "unexpected or missing keys");
   }
   if (!IsUint(j, "seq", UINT64_MAX) || j["seq"].get<uint64_t>() != seq) {
     return LineError(ErrorCode::kCorruptData, seq,
@@ -92,6 +100,9 @@ Status CheckLine(const json& j, uint64_t seq, const crypto::Hash& prev, uint32_t
     if (!j[key].is_string()) {
       return LineError(ErrorCode::kCorruptData, seq, "bad field " + std::string(key));
     }
+  }
+  if (version >= 2 && !j["address"].is_string()) {
+    return LineError(ErrorCode::kCorruptData, seq, "bad field address");
   }
   const std::string& e = j["event"].get_ref<const std::string&>();
   if (e != "grant" && e != "release" && e != "expire" && e != "deny") {

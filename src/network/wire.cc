@@ -3,6 +3,7 @@
 #include <exception>
 #include <optional>
 
+#include "network/wire_fields.h"
 #include "protocol/protocol.h"
 
 namespace licet::network {
@@ -10,45 +11,14 @@ namespace {
 
 using nlohmann::json;
 
-// CBOR unsigned integers decode as number_unsigned; a hand-built json may hold a
-// non-negative number_integer. Anything else is not an unsigned value.
-std::optional<uint64_t> AsUint(const json& v) {
-  if (v.is_number_unsigned()) return v.get<uint64_t>();
-  if (v.is_number_integer() && v.get<int64_t>() >= 0)
-    return static_cast<uint64_t>(v.get<int64_t>());
-  return std::nullopt;
-}
-
-Status Bad(const char* field, const std::string& why) {
-  return Error(ErrorCode::kInvalidArgument, std::string("field '") + field + "' " + why);
-}
+using wire_fields::AsUint;
+using wire_fields::Bad;
+using wire_fields::Binary;
+using wire_fields::Text;
 
 Result<uint64_t> Uint(const json& m, const char* key, std::optional<uint64_t> fallback,
                       uint64_t max) {
-  auto it = m.find(key);
-  if (it == m.end()) {
-    if (fallback) return *fallback;
-    return Bad(key, "is missing");
-  }
-  auto v = AsUint(*it);
-  if (!v || *v > max) return Bad(key, "must be an unsigned integer <= " + std::to_string(max));
-  return *v;
-}
-
-Result<std::string> Text(const json& m, const char* key, bool required, size_t max) {
-  auto it = m.find(key);
-  if (it == m.end()) {
-    if (required) return Bad(key, "is missing");
-    return std::string();
-  }
-  if (!it->is_string()) return Bad(key, "must be text");
-  const auto& s = it->get_ref<const std::string&>();
-  if (s.size() > max) return Bad(key, "is longer than " + std::to_string(max) + " bytes");
-  for (unsigned char c : s) {
-    // Names end up in tables, logs and the admin page: no control characters.
-    if (c < 0x20 || c == 0x7f) return Bad(key, "holds a control character");
-  }
-  return s;
+  return wire_fields::Uint(m, key, fallback, 0, max);
 }
 
 Result<NetOp> ParseOp(const std::string& op) {
@@ -57,6 +27,10 @@ Result<NetOp> ParseOp(const std::string& op) {
   if (op == "release") return NetOp::kRelease;
   if (op == "heartbeat") return NetOp::kHeartbeat;
   if (op == "status") return NetOp::kStatus;
+  if (op == "crypt") return NetOp::kCrypt;
+  if (op == "unit") return NetOp::kUnit;
+  if (op == "borrow") return NetOp::kBorrow;
+  if (op == "borrow_return") return NetOp::kBorrowReturn;
   return Error(ErrorCode::kProtocolError, "unknown op '" + op.substr(0, 32) + "'");
 }
 
@@ -102,6 +76,52 @@ Status ParseAccess(const json& m, AccessRequest& a) {
   return Status::Ok();
 }
 
+// --- crypt and unit (Engineer G) ---
+
+constexpr size_t kIvSize = 12;
+constexpr size_t kTagSize = 16;
+
+Status ParseCrypt(const json& m, ServerRequest& r) {
+  LICET_ASSIGN_OR_RETURN(r.lease, Uint(m, "lease", std::nullopt, UINT64_MAX));
+  LICET_ASSIGN_OR_RETURN(uint64_t op, Uint(m, "crypt_op", std::nullopt, 3));
+  if (op == 0) return Bad("crypt_op", "must be 1, 2 or 3");
+  CryptRequest& c = r.crypt;
+  c.op = static_cast<NetCryptOp>(op);
+  LICET_ASSIGN_OR_RETURN(uint64_t feature, Uint(m, "feature_code", 0, UINT32_MAX));
+  LICET_ASSIGN_OR_RETURN(uint64_t code, Uint(m, "encryption_code", 0, UINT32_MAX));
+  c.feature_code = static_cast<uint32_t>(feature);
+  c.encryption_code = static_cast<uint32_t>(code);
+  LICET_ASSIGN_OR_RETURN(c.iv, Binary(m, "iv", kIvSize, kIvSize));
+  if (c.op == NetCryptOp::kDecrypt) {
+    LICET_ASSIGN_OR_RETURN(c.tag, Binary(m, "tag", kTagSize, kTagSize));
+  } else if (m.contains("tag")) {
+    return Bad("tag", "is only for crypt_op 2 (decrypt)");
+  }
+  LICET_ASSIGN_OR_RETURN(c.data, Binary(m, "data", 0, kMaxNetworkCryptData));
+  return Status::Ok();
+}
+
+Status ParseUnit(const json& m, ServerRequest& r) {
+  LICET_ASSIGN_OR_RETURN(r.lease, Uint(m, "lease", std::nullopt, UINT64_MAX));
+  LICET_ASSIGN_OR_RETURN(r.decrement, Uint(m, "decrement", std::nullopt, UINT64_MAX));
+  if (r.decrement == 0) return Bad("decrement", "must be at least 1");
+  return Status::Ok();
+}
+
+Status ParseItemOpResponse(const json& m, NetOp op, ClientResponse& r) {
+  if (op == NetOp::kUnit) {
+    LICET_ASSIGN_OR_RETURN(r.remaining, Uint(m, "remaining", std::nullopt, UINT64_MAX));
+    return Status::Ok();
+  }
+  LICET_ASSIGN_OR_RETURN(r.data, Binary(m, "data", 0, kMaxNetworkCryptData));
+  if (m.contains("tag")) {
+    LICET_ASSIGN_OR_RETURN(r.tag, Binary(m, "tag", kTagSize, kTagSize));
+  }
+  return Status::Ok();
+}
+
+// --- end crypt and unit ---
+
 Result<ServerRequest> ParseUnchecked(const json& m) {
   if (!m.is_object()) return Error(ErrorCode::kProtocolError, "a request is a CBOR map");
   ServerRequest r;
@@ -125,6 +145,18 @@ Result<ServerRequest> ParseUnchecked(const json& m) {
       LICET_ASSIGN_OR_RETURN(r.lease, Uint(m, "lease", std::nullopt, UINT64_MAX));
       break;
     }
+    case NetOp::kCrypt:
+      LICET_RETURN_IF_ERROR(ParseCrypt(m, r));
+      break;
+    case NetOp::kUnit:
+      LICET_RETURN_IF_ERROR(ParseUnit(m, r));
+      break;
+    case NetOp::kBorrow:  // borrow_wire.cc
+      LICET_RETURN_IF_ERROR(ParseBorrowRequest(m, r.borrow));
+      break;
+    case NetOp::kBorrowReturn:
+      LICET_RETURN_IF_ERROR(ParseBorrowReturnRequest(m, r.borrow_return));
+      break;
     case NetOp::kHeartbeat:
     case NetOp::kStatus:
       break;
@@ -146,6 +178,14 @@ const char* NetOpName(NetOp op) {
       return "heartbeat";
     case NetOp::kStatus:
       return "status";
+    case NetOp::kCrypt:
+      return "crypt";
+    case NetOp::kUnit:
+      return "unit";
+    case NetOp::kBorrow:
+      return "borrow";
+    case NetOp::kBorrowReturn:
+      return "borrow_return";
   }
   return "?";
 }
@@ -186,6 +226,32 @@ json EncodeRelease(uint64_t id, uint64_t lease) {
 }
 json EncodeHeartbeat(uint64_t id) { return json{{"id", id}, {"op", "heartbeat"}}; }
 json EncodeStatusRequest(uint64_t id) { return json{{"id", id}, {"op", "status"}}; }
+
+Result<json> EncodeCrypt(uint64_t id, uint64_t lease, const CryptRequest& c) {
+  if (c.data.size() > kMaxNetworkCryptData) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "a crypt on a network license takes at most " +
+                     std::to_string(kMaxNetworkCryptData) + " bytes per call (this one has " +
+                     std::to_string(c.data.size()) + "); split the buffer or use a local license");
+  }
+  if (c.iv.size() != kIvSize) return Bad("iv", "must be 12 bytes");
+  if (c.op == NetCryptOp::kDecrypt && c.tag.size() != kTagSize)
+    return Bad("tag", "must be 16 bytes");
+  json m{{"id", id},
+         {"op", "crypt"},
+         {"lease", lease},
+         {"crypt_op", static_cast<int>(c.op)},
+         {"iv", json::binary(c.iv)},
+         {"data", json::binary(c.data)}};
+  if (c.feature_code != 0) m["feature_code"] = c.feature_code;
+  if (c.encryption_code != 0) m["encryption_code"] = c.encryption_code;
+  if (c.op == NetCryptOp::kDecrypt) m["tag"] = json::binary(c.tag);
+  return m;
+}
+
+json EncodeUnit(uint64_t id, uint64_t lease, uint64_t decrement) {
+  return json{{"id", id}, {"op", "unit"}, {"lease", lease}, {"decrement", decrement}};
+}
 
 Result<ClientResponse> ParseClientResponse(const json& m, NetOp op) {
   try {
@@ -238,6 +304,15 @@ Result<ClientResponse> ParseClientResponse(const json& m, NetOp op) {
         r.status_table = *rows;
         break;
       }
+      case NetOp::kCrypt:
+      case NetOp::kUnit:
+        LICET_RETURN_IF_ERROR(ParseItemOpResponse(m, op, r));
+        break;
+      case NetOp::kBorrow:  // borrow_wire.cc
+        LICET_RETURN_IF_ERROR(ParseBorrowGrant(m, r.borrow));
+        break;
+      case NetOp::kBorrowReturn:
+        break;
       case NetOp::kRelease:
         break;
     }

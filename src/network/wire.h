@@ -20,6 +20,7 @@
 #include "common/bytes.h"
 #include "common/status.h"
 #include "model/items.h"
+#include "network/borrow_wire.h"
 
 namespace licet::network {
 
@@ -30,7 +31,17 @@ inline constexpr size_t kMaxNameSize = 255;  // host, user and machine texts
 // A network frame never needs the local API's 16 MiB: a bound on what a peer may make us hold.
 inline constexpr size_t kMaxNetworkFrame = 64 * 1024;
 
-enum class NetOp : uint8_t { kHello, kAccess, kRelease, kHeartbeat, kStatus };
+enum class NetOp : uint8_t {
+  kHello,
+  kAccess,
+  kRelease,
+  kHeartbeat,
+  kStatus,
+  kCrypt,         // crypt with a lease's item (its section in wire.cc)
+  kUnit,          // decrement a lease's item's units (likewise)
+  kBorrow,        // borrow a seat for days (borrow_wire.h)
+  kBorrowReturn,  // give a borrowed seat back early (borrow_wire.h)
+};
 const char* NetOpName(NetOp op);
 
 struct HelloRequest {
@@ -51,13 +62,40 @@ struct AccessRequest {
   Bytes firm_key;            // the firm public key the application trusts; empty = any
 };
 
+// --- crypt and units on a network lease (docs/PROTOCOL.md "crypt", "unit") ---
+// The most data one crypt request may carry: its frame (with the other fields) must stay
+// within kMaxNetworkFrame. A larger buffer is refused (kInvalidArgument), not split: a
+// split GCM encryption would need one tag per piece and change the local API's meaning.
+inline constexpr size_t kMaxNetworkCryptData = 60 * 1024;
+
+// The local API's crypt_op numbers (protocol::CryptOp).
+enum class NetCryptOp : uint8_t { kEncrypt = 1, kDecrypt = 2, kDirect = 3 };
+
+struct CryptRequest {
+  NetCryptOp op = NetCryptOp::kEncrypt;
+  uint32_t feature_code = 0;
+  uint32_t encryption_code = 0;
+  Bytes iv;    // 12 bytes
+  Bytes tag;   // 16 bytes for kDecrypt, else empty
+  Bytes data;  // <= kMaxNetworkCryptData bytes
+};
+
+struct CryptAnswer {
+  Bytes data;  // the result
+  Bytes tag;   // the GCM tag of an encryption; empty otherwise
+};
+
 // One decoded request.
 struct ServerRequest {
   uint64_t id = 0;
   NetOp op = NetOp::kHello;
   HelloRequest hello;    // op == kHello
   AccessRequest access;  // op == kAccess
-  uint64_t lease = 0;    // op == kRelease
+  uint64_t lease = 0;    // op == kRelease, kCrypt, kUnit
+  CryptRequest crypt;    // op == kCrypt
+  uint64_t decrement = 0;             // op == kUnit: >= 1
+  BorrowRequest borrow;               // op == kBorrow
+  BorrowReturnRequest borrow_return;  // op == kBorrowReturn
 };
 
 // Decodes a request map. kProtocolError for a missing id or unknown op; kInvalidArgument
@@ -69,6 +107,10 @@ nlohmann::json EncodeAccess(uint64_t id, const AccessRequest& access);
 nlohmann::json EncodeRelease(uint64_t id, uint64_t lease);
 nlohmann::json EncodeHeartbeat(uint64_t id);
 nlohmann::json EncodeStatusRequest(uint64_t id);
+// kInvalidArgument when the data is larger than kMaxNetworkCryptData or iv/tag are wrong.
+[[nodiscard]] Result<nlohmann::json> EncodeCrypt(uint64_t id, uint64_t lease,
+                                                 const CryptRequest& crypt);
+nlohmann::json EncodeUnit(uint64_t id, uint64_t lease, uint64_t decrement);
 
 // What a granted access returns.
 struct Grant {
@@ -88,6 +130,10 @@ struct ClientResponse {
   int64_t lease_timeout = 0;    // hello: the server's shortest lease timeout
   uint64_t leases = 0;          // heartbeat: leases the server holds for this client
   nlohmann::json status_table;  // status: the rows (array)
+  Bytes data;                   // crypt: the result
+  Bytes tag;                    // crypt (encrypt): the GCM tag
+  uint64_t remaining = 0;       // unit: units left after the decrement
+  BorrowGrant borrow;           // borrow: the signed entry
 };
 
 // Decodes a response map for a request of kind `op`. kProtocolError for a malformed one.

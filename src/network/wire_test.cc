@@ -103,3 +103,93 @@ TEST(WireTest, ParsesResponses) {
 
 }  // namespace
 }  // namespace licet::network
+
+namespace licet::network {
+namespace {
+
+using nlohmann::json;
+
+CryptRequest Decrypt() {
+  CryptRequest c;
+  c.op = NetCryptOp::kDecrypt;
+  c.feature_code = 3;
+  c.encryption_code = 77;
+  c.iv = Bytes(12, 1);
+  c.tag = Bytes(16, 2);
+  c.data = Bytes(100, 3);
+  return c;
+}
+
+TEST(WireItemOpsTest, CryptRoundTrip) {
+  auto m = EncodeCrypt(9, 42, Decrypt());
+  ASSERT_TRUE(m.ok());
+  auto r = ParseServerRequest(*m);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->op, NetOp::kCrypt);
+  EXPECT_EQ(r->lease, 42u);
+  EXPECT_EQ(r->crypt.op, NetCryptOp::kDecrypt);
+  EXPECT_EQ(r->crypt.feature_code, 3u);
+  EXPECT_EQ(r->crypt.encryption_code, 77u);
+  EXPECT_EQ(r->crypt.tag, Bytes(16, 2));
+  EXPECT_EQ(r->crypt.data, Bytes(100, 3));
+  // The largest crypt still fits a network frame with room to spare.
+  CryptRequest big = Decrypt();
+  big.data = Bytes(kMaxNetworkCryptData, 0);
+  auto frame = EncodeCrypt(UINT64_MAX, UINT64_MAX, big);
+  ASSERT_TRUE(frame.ok());
+  EXPECT_LT(json::to_cbor(*frame).size(), kMaxNetworkFrame);
+}
+
+TEST(WireItemOpsTest, CryptRejectsBadFields) {
+  auto base = *EncodeCrypt(1, 42, Decrypt());
+  auto bad = [&](const char* key, json value) {
+    json m = base;
+    if (value.is_null()) {
+      m.erase(key);
+    } else {
+      m[key] = std::move(value);
+    }
+    return ParseServerRequest(m).status();
+  };
+  EXPECT_EQ(bad("crypt_op", 0).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(bad("crypt_op", 4).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(bad("iv", json::binary(Bytes(11, 0))).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(bad("tag", nullptr).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(bad("tag", "text").code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(bad("data", json::binary(Bytes(kMaxNetworkCryptData + 1, 0))).code(),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(bad("lease", -1).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(bad("feature_code", uint64_t{1} << 32).code(), ErrorCode::kInvalidArgument);
+  // A tag on an encryption is a client bug, not something to ignore.
+  json enc = base;
+  enc["crypt_op"] = 1;
+  EXPECT_EQ(ParseServerRequest(enc).status().code(), ErrorCode::kInvalidArgument);
+  // The client refuses to build an oversized request at all.
+  CryptRequest big = Decrypt();
+  big.data = Bytes(kMaxNetworkCryptData + 1, 0);
+  EXPECT_EQ(EncodeCrypt(1, 1, big).status().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(WireItemOpsTest, UnitRequestAndResponses) {
+  auto r = ParseServerRequest(EncodeUnit(3, 42, 5));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->decrement, 5u);
+  EXPECT_EQ(ParseServerRequest(EncodeUnit(3, 42, 0)).status().code(), ErrorCode::kInvalidArgument);
+  auto ok = ParseClientResponse(json{{"id", 3}, {"code", 0}, {"remaining", 7}}, NetOp::kUnit);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->remaining, 7u);
+  EXPECT_FALSE(ParseClientResponse(json{{"id", 3}, {"code", 0}}, NetOp::kUnit).ok());
+  auto refused =
+      ParseClientResponse(json{{"id", 3}, {"code", 32}, {"message", "none"}}, NetOp::kUnit);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->status.code(), ErrorCode::kUnitCounterZero);
+  auto crypt = ParseClientResponse(json{{"id", 3},
+                                        {"code", 0},
+                                        {"data", json::binary(Bytes{1})},
+                                        {"tag", json::binary(Bytes(15, 0))}},
+                                   NetOp::kCrypt);
+  EXPECT_FALSE(crypt.ok());
+}
+
+}  // namespace
+}  // namespace licet::network

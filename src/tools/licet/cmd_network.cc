@@ -39,39 +39,11 @@ std::string Text(const json& row, const char* key) {
 }
 
 Status NetworkStatus(const Globals& g, const StatusOptions& o) {
-  std::string servers = o.server.empty() ? Env("LICET_SERVERS") : o.server;
-  if (servers.empty()) {
-    return Error(ErrorCode::kServerNotFound,
-                 "which network server? Give --server HOST[:PORT] or set LICET_SERVERS");
-  }
-  LICET_ASSIGN_OR_RETURN(auto list, network::ParseServerList(servers));
-  network::ClientOptions options;
-  options.servers = list;
-  std::string pins = o.fingerprints.empty() ? Env("LICET_SERVER_FINGERPRINTS") : o.fingerprints;
-  for (size_t start = 0; start < pins.size();) {
-    size_t comma = pins.find(',', start);
-    std::string pin =
-        pins.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!pin.empty()) {
-      LICET_ASSIGN_OR_RETURN(Bytes fp, network::ParseFingerprint(pin));
-      options.tls.pinned.push_back(fp);
-    }
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  options.tls.ca_file = o.ca.empty() ? Env("LICET_SERVER_CA") : o.ca;
-  if (options.tls.pinned.empty() && options.tls.ca_file.empty()) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "how to trust the server? Give --fingerprint sha256:... (its licetd prints it "
-                 "at start) or --ca FILE, or set LICET_SERVER_FINGERPRINTS or LICET_SERVER_CA");
-  }
+  LICET_ASSIGN_OR_RETURN(network::ClientOptions options,
+                         NetworkClientOptions(o.server, o.fingerprints, o.ca));
   // stdout carries the table or the JSON: the network library logs to stderr, warnings only.
   spdlog::set_default_logger(spdlog::stderr_color_mt("licet"));
   spdlog::set_level(spdlog::level::warn);
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  options.host = host;
-  options.machine = host;
   boost::asio::io_context io;
   auto work = boost::asio::make_work_guard(io);
   LICET_ASSIGN_OR_RETURN(auto client, network::Client::Create(io, options));
@@ -85,7 +57,7 @@ Status NetworkStatus(const Globals& g, const StatusOptions& o) {
   if (!rows.ok()) return rows.status();
   if (g.json) {
     std::printf("%s\n",
-                json{{"server", list.front().ToString()}, {"leases", *rows}}.dump(2).c_str());
+                json{{"server", options.servers.front().ToString()}, {"leases", *rows}}.dump(2).c_str());
     return Status::Ok();
   }
   std::printf("%-28s %-16s %-9s %-9s %-14s %-20s %-20s\n", "CLIENT", "CONTAINER", "FIRM", "PRODUCT",
@@ -97,11 +69,46 @@ Status NetworkStatus(const Globals& g, const StatusOptions& o) {
                 Text(row, "product_code").c_str(), Text(row, "mode").c_str(),
                 Text(row, "since").c_str(), Text(row, "last_heartbeat").c_str());
   }
-  std::printf("%zu lease(s) on %s\n", rows->size(), list.front().ToString().c_str());
+  std::printf("%zu lease(s) on %s\n", rows->size(), options.servers.front().ToString().c_str());
   return Status::Ok();
 }
 
 }  // namespace
+
+Result<network::ClientOptions> NetworkClientOptions(const std::string& servers_flag,
+                                                    const std::string& fingerprints,
+                                                    const std::string& ca) {
+  std::string servers = servers_flag.empty() ? Env("LICET_SERVERS") : servers_flag;
+  if (servers.empty()) {
+    return Error(ErrorCode::kServerNotFound,
+                 "which network server? Give --server HOST[:PORT] or set LICET_SERVERS");
+  }
+  network::ClientOptions options;
+  LICET_ASSIGN_OR_RETURN(options.servers, network::ParseServerList(servers));
+  std::string pins = fingerprints.empty() ? Env("LICET_SERVER_FINGERPRINTS") : fingerprints;
+  for (size_t start = 0; start < pins.size();) {
+    size_t comma = pins.find(',', start);
+    std::string pin =
+        pins.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!pin.empty()) {
+      LICET_ASSIGN_OR_RETURN(Bytes fp, network::ParseFingerprint(pin));
+      options.tls.pinned.push_back(fp);
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  options.tls.ca_file = ca.empty() ? Env("LICET_SERVER_CA") : ca;
+  if (options.tls.pinned.empty() && options.tls.ca_file.empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "how to trust the server? Give --fingerprint sha256:... (its licetd prints it "
+                 "at start) or --ca FILE, or set LICET_SERVER_FINGERPRINTS or LICET_SERVER_CA");
+  }
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  options.host = host;
+  options.machine = host;
+  return options;
+}
 
 void RegisterNetworkCommands(CLI::App& app, Globals& g, Action* action) {
   CLI::App* network = app.add_subcommand("network", "network license servers");

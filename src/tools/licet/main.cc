@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "tools/licet/cli.h"
+#include "tools/licet/cmd_borrow.h"
 #include "tools/licet/cmd_network.h"
 
 namespace {
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
   cli::RegisterAccessCommand(app, globals, &action);
   cli::RegisterActivateCommand(app, globals, &action);
   cli::RegisterNetworkCommands(app, globals, &action);  // licet network (cmd_network.cc)
+  cli::RegisterBorrowCommands(app, globals, &action);   // licet borrow (cmd_borrow.cc)
   CLI::App* protect = cli::RegisterProtectCommands(app, globals, &action);
   cli::RegisterProtectFunctionsCommand(*protect, globals, &action);
 
