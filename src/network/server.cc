@@ -400,15 +400,7 @@ json Server::Handle(ClientRef& client, const std::string& address, const ServerR
     case NetOp::kRelease: {
       std::unique_lock<std::mutex> lock(table_mu_);
       Status st = table_.Release(client, r.lease);
-      auto logged = st.ok() ? usage_leases_.find(r.lease) : usage_leases_.end();
-      if (logged != usage_leases_.end()) {
-        UsageEvent e = std::move(logged->second);
-        usage_leases_.erase(logged);
-        e.event = "release";
-        e.reason.clear();
-        lock.unlock();
-        LogUsage(e);
-      }
+      if (st.ok()) LogLeaseEnd(lock, r.lease, "");
       return st.ok() ? protocol::OkResponse(r.id) : protocol::ErrorResponse(r.id, st);
     }
     case NetOp::kHeartbeat: {
@@ -453,16 +445,19 @@ json Server::StatusJson(size_t limit) {
 Status Server::Revoke(LeaseId lease) {
   std::unique_lock<std::mutex> lock(table_mu_);
   LICET_RETURN_IF_ERROR(table_.Revoke(lease));
-  auto logged = usage_leases_.find(lease);
-  if (logged != usage_leases_.end()) {
-    UsageEvent e = std::move(logged->second);
-    usage_leases_.erase(logged);
-    e.event = "release";
-    e.reason = "freed by the administrator";
-    lock.unlock();
-    LogUsage(e);
-  }
+  LogLeaseEnd(lock, lease, "freed by the administrator");
   return Status::Ok();
+}
+
+void Server::LogLeaseEnd(std::unique_lock<std::mutex>& lock, LeaseId lease, const char* reason) {
+  auto logged = usage_leases_.find(lease);
+  if (logged == usage_leases_.end()) return;
+  UsageEvent e = std::move(logged->second);
+  usage_leases_.erase(logged);
+  e.event = "release";
+  e.reason = reason;
+  lock.unlock();
+  LogUsage(e);
 }
 
 void Server::LogUsage(const UsageEvent& event) {

@@ -148,6 +148,10 @@ class Server {
 
   // The usage log: what each live lease was granted to, for its release or expiry record.
   void LogUsage(const UsageEvent& event);
+  // Logs the end ("release" with `reason`) of a lease that was logged as granted, and
+  // forgets it. `lock` holds table_mu_ and is released before the log's write (its fsync at
+  // checkpoints must not block the table).
+  void LogLeaseEnd(std::unique_lock<std::mutex>& lock, LeaseId lease, const char* reason);
   UsageLogSet* usage_log_ = nullptr;
   std::unordered_map<LeaseId, UsageEvent> usage_leases_;  // guarded by table_mu_
 

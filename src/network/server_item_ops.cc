@@ -89,15 +89,7 @@ void Server::StartUsagePeriod(ClientRef client, uint64_t id, const FollowUp& fol
       std::unique_lock<std::mutex> lock(table_mu_);
       // Nobody will use or release this lease: the client hears of a refusal.
       (void)table_.Release(client, follow_up.lease);
-      auto logged = usage_leases_.find(follow_up.lease);
-      if (logged != usage_leases_.end()) {
-        UsageEvent e = std::move(logged->second);
-        usage_leases_.erase(logged);
-        e.event = "release";
-        e.reason = "the usage period could not be started";
-        lock.unlock();
-        LogUsage(e);
-      }
+      LogLeaseEnd(lock, follow_up.lease, "the usage period could not be started");
     }
     reply(protocol::ErrorResponse(id, item.status().WithContext("network server")));
   });
