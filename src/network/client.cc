@@ -172,10 +172,7 @@ class Client::Connection : public std::enable_shared_from_this<Client::Connectio
       return Fail(Error(ErrorCode::kServerNotFound, why));
     }
     ReadMore();
-    Pending hello;
-    hello.op = NetOp::kHello;
-    hello.message = EncodeHello(0, hello_);
-    hello.message.erase("id");
+    Pending hello = MakePending(NetOp::kHello, EncodeHello(0, hello_));
     hello.done = [self = shared_from_this()](Result<ClientResponse> r) {
       if (!r.ok()) return self->Fail(r.status());
       if (!r->status.ok()) return self->Fail(r->status);
@@ -388,6 +385,11 @@ size_t Client::held_tickets() {
   return n;
 }
 
+Client::Pending Client::MakePending(NetOp op, nlohmann::json message) {
+  message.erase("id");
+  return Pending{op, std::move(message), nullptr};
+}
+
 void Client::Submit(Pending p) {
   if (closed_) return p.done(Error(ErrorCode::kUnavailable, "the network client was closed"));
   if (connection_) return connection_->Send(std::move(p));
@@ -476,10 +478,7 @@ void Client::Reclaim() {
     if (!ticket.lost.ok()) continue;
     AccessRequest request = ticket.request;
     request.reclaim = ticket.lease;
-    Pending p;
-    p.op = NetOp::kAccess;
-    p.message = EncodeAccess(0, request);
-    p.message.erase("id");
+    Pending p = MakePending(NetOp::kAccess, EncodeAccess(0, request));
     p.done = [self = shared_from_this(), id = id](Result<ClientResponse> r) {
       auto it = self->tickets_.find(id);
       if (it == self->tickets_.end()) return;  // released meanwhile
@@ -510,10 +509,7 @@ void Client::ScheduleHeartbeat() {
   heartbeat_timer_.expires_after(std::chrono::seconds(interval));
   heartbeat_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (ec || !self->connection_ || self->closed_) return;
-    Pending p;
-    p.op = NetOp::kHeartbeat;
-    p.message = EncodeHeartbeat(0);
-    p.message.erase("id");
+    Pending p = MakePending(NetOp::kHeartbeat, EncodeHeartbeat(0));
     p.done = [](Result<ClientResponse>) {};
     self->connection_->Send(std::move(p));
     self->ScheduleHeartbeat();
@@ -523,10 +519,7 @@ void Client::ScheduleHeartbeat() {
 void Client::Access(AccessRequest request, AccessDone done) {
   asio::dispatch(strand_, [self = shared_from_this(), request = std::move(request),
                            done = std::move(done)]() mutable {
-    Pending p;
-    p.op = NetOp::kAccess;
-    p.message = EncodeAccess(0, request);
-    p.message.erase("id");
+    Pending p = MakePending(NetOp::kAccess, EncodeAccess(0, request));
     p.done = [self, request, done = std::move(done)](Result<ClientResponse> r) {
       if (!r.ok()) return done(r.status(), Grant{});
       if (!r->status.ok()) return done(r->status, Grant{});
@@ -564,10 +557,7 @@ void Client::Release(TicketId ticket, Done done) {
       // Nothing to give back now: the server frees an unrenewed lease by itself.
       return done(Status::Ok());
     }
-    Pending p;
-    p.op = NetOp::kRelease;
-    p.message = EncodeRelease(0, lease);
-    p.message.erase("id");
+    Pending p = MakePending(NetOp::kRelease, EncodeRelease(0, lease));
     p.done = [done = std::move(done)](Result<ClientResponse> r) {
       if (!r.ok()) return done(r.status());
       done(r->status);
@@ -578,10 +568,7 @@ void Client::Release(TicketId ticket, Done done) {
 
 void Client::QueryStatus(StatusDone done) {
   asio::dispatch(strand_, [self = shared_from_this(), done = std::move(done)]() mutable {
-    Pending p;
-    p.op = NetOp::kStatus;
-    p.message = EncodeStatusRequest(0);
-    p.message.erase("id");
+    Pending p = MakePending(NetOp::kStatus, EncodeStatusRequest(0));
     p.done = [done = std::move(done)](Result<ClientResponse> r) {
       if (!r.ok()) return done(r.status());
       if (!r->status.ok()) return done(r->status);

@@ -121,6 +121,9 @@ class Client : public std::enable_shared_from_this<Client> {
     nlohmann::json message;  // without "id"
     std::function<void(Result<ClientResponse>)> done;
   };
+  // A request for Submit or Connection::Send from an `Encode*(0, ...)` message: the connection
+  // numbers the requests itself, so the placeholder id goes.
+  static Pending MakePending(NetOp op, nlohmann::json message);
 
   Client(boost::asio::io_context& io, ClientOptions options, std::unique_ptr<SslContext> ssl);
   void Submit(Pending p);

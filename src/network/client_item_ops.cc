@@ -26,10 +26,7 @@ void Client::Crypt(TicketId ticket, CryptRequest request, CryptDone done) {
     if (!lease.ok()) return done(lease.status());
     auto message = EncodeCrypt(0, *lease, request);
     if (!message.ok()) return done(message.status());
-    Pending p;
-    p.op = NetOp::kCrypt;
-    p.message = std::move(*message);
-    p.message.erase("id");
+    Pending p = MakePending(NetOp::kCrypt, std::move(*message));
     p.done = [done = std::move(done)](Result<ClientResponse> r) {
       if (!r.ok()) return done(r.status());
       if (!r->status.ok()) return done(r->status);
@@ -44,10 +41,7 @@ void Client::Units(TicketId ticket, uint64_t decrement, UnitsDone done) {
                  [self = shared_from_this(), ticket, decrement, done = std::move(done)]() mutable {
                    auto lease = self->LeaseOf(ticket);
                    if (!lease.ok()) return done(lease.status());
-                   Pending p;
-                   p.op = NetOp::kUnit;
-                   p.message = EncodeUnit(0, *lease, decrement);
-                   p.message.erase("id");
+                   Pending p = MakePending(NetOp::kUnit, EncodeUnit(0, *lease, decrement));
                    p.done = [done = std::move(done)](Result<ClientResponse> r) {
                      if (!r.ok()) return done(r.status());
                      if (!r->status.ok()) return done(r->status);
