@@ -38,6 +38,11 @@ Status WriteOutput(const std::string& path, ByteSpan data, mode_t mode) {
   return Env::Default().WriteFileAtomic(path, data, mode);
 }
 
+std::string EnvValue(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? "" : v;
+}
+
 Result<uint64_t> ParseNumber(const std::string& text, uint64_t max, const char* what) {
   int base = 10;
   std::string digits = text;

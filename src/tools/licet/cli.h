@@ -61,6 +61,9 @@ Result<Bytes> ReadInput(const std::string& path);
 Status WriteOutput(const std::string& path, ByteSpan data, mode_t mode = 0644);
 
 // Parses "0x3", "3", "0b11" as an unsigned number of at most `max`.
+// The value of environment variable `name`, or "" when it is not set.
+std::string EnvValue(const char* name);
+
 Result<uint64_t> ParseNumber(const std::string& text, uint64_t max, const char* what);
 
 // Applies the config file (TOML) to globals not set by flag or environment.

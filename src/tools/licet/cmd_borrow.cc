@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -51,11 +50,6 @@ struct LocalLoan {
   UnixTime until = 0;
   Bytes entry;
 };
-
-std::string EnvText(const char* name) {
-  const char* v = std::getenv(name);
-  return v == nullptr ? "" : v;
-}
 
 std::string LoanDir(const Globals& g) { return JoinPath(g.home, "borrow"); }
 
@@ -137,7 +131,7 @@ Result<T> OneShot(network::ClientOptions options, Call call) {
 
 std::string UserName(const BorrowOptions& o) {
   if (!o.user.empty()) return o.user;
-  std::string u = EnvText("USER");
+  std::string u = EnvValue("USER");
   return u.empty() ? "uid:" + std::to_string(::getuid()) : u;
 }
 

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -26,11 +25,6 @@ struct StatusOptions {
   std::string fingerprints;  // --fingerprint, else $LICET_SERVER_FINGERPRINTS
   std::string ca;            // --ca, else $LICET_SERVER_CA
 };
-
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v == nullptr ? "" : v;
-}
 
 std::string Text(const json& row, const char* key) {
   auto it = row.find(key);
@@ -78,14 +72,14 @@ Status NetworkStatus(const Globals& g, const StatusOptions& o) {
 Result<network::ClientOptions> NetworkClientOptions(const std::string& servers_flag,
                                                     const std::string& fingerprints,
                                                     const std::string& ca) {
-  std::string servers = servers_flag.empty() ? Env("LICET_SERVERS") : servers_flag;
+  std::string servers = servers_flag.empty() ? EnvValue("LICET_SERVERS") : servers_flag;
   if (servers.empty()) {
     return Error(ErrorCode::kServerNotFound,
                  "which network server? Give --server HOST[:PORT] or set LICET_SERVERS");
   }
   network::ClientOptions options;
   LICET_ASSIGN_OR_RETURN(options.servers, network::ParseServerList(servers));
-  std::string pins = fingerprints.empty() ? Env("LICET_SERVER_FINGERPRINTS") : fingerprints;
+  std::string pins = fingerprints.empty() ? EnvValue("LICET_SERVER_FINGERPRINTS") : fingerprints;
   for (size_t start = 0; start < pins.size();) {
     size_t comma = pins.find(',', start);
     std::string pin =
@@ -97,7 +91,7 @@ Result<network::ClientOptions> NetworkClientOptions(const std::string& servers_f
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
-  options.tls.ca_file = ca.empty() ? Env("LICET_SERVER_CA") : ca;
+  options.tls.ca_file = ca.empty() ? EnvValue("LICET_SERVER_CA") : ca;
   if (options.tls.pinned.empty() && options.tls.ca_file.empty()) {
     return Error(ErrorCode::kInvalidArgument,
                  "how to trust the server? Give --fingerprint sha256:... (its licetd prints it "
