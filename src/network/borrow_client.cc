@@ -10,10 +10,7 @@ namespace asio = boost::asio;
 void Client::Borrow(BorrowRequest request, BorrowDone done) {
   asio::dispatch(strand_, [self = shared_from_this(), request = std::move(request),
                            done = std::move(done)]() mutable {
-    Pending p;
-    p.op = NetOp::kBorrow;
-    p.message = EncodeBorrow(0, request);
-    p.message.erase("id");
+    Pending p = MakePending(NetOp::kBorrow, EncodeBorrow(0, request));
     p.done = [done = std::move(done)](Result<ClientResponse> r) {
       if (!r.ok()) return done(r.status());
       if (!r->status.ok()) return done(r->status);
@@ -26,10 +23,7 @@ void Client::Borrow(BorrowRequest request, BorrowDone done) {
 void Client::BorrowReturn(BorrowReturnRequest request, Done done) {
   asio::dispatch(strand_, [self = shared_from_this(), request = std::move(request),
                            done = std::move(done)]() mutable {
-    Pending p;
-    p.op = NetOp::kBorrowReturn;
-    p.message = EncodeBorrowReturn(0, request);
-    p.message.erase("id");
+    Pending p = MakePending(NetOp::kBorrowReturn, EncodeBorrowReturn(0, request));
     p.done = [done = std::move(done)](Result<ClientResponse> r) {
       if (!r.ok()) return done(r.status());
       done(r->status);

@@ -3,9 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
-#include <cstring>
 
 #include "crypto/crypto.h"
+#include "network/frame_reader.h"
 #include "protocol/protocol.h"
 
 namespace licet::network {
@@ -204,43 +204,26 @@ class Client::Connection : public std::enable_shared_from_this<Client::Connectio
 
   void ReadMore() {
     if (closed_) return;
-    if (in_.size() - end_ < 4096) {
-      if (begin_ > 0) {
-        std::memmove(in_.data(), in_.data() + begin_, end_ - begin_);
-        end_ -= begin_;
-        begin_ = 0;
-      }
-      if (in_.size() - end_ < 4096) {
-        if (in_.size() >= protocol::kFrameHeaderSize + protocol::kMaxFrameSize) {
-          return Fail(Error(ErrorCode::kProtocolError, "response too large"));
-        }
-        in_.resize(in_.size() * 2);
-      }
-    }
+    std::span<uint8_t> room = in_.Room();
     stream_.async_read_some(
-        asio::buffer(in_.data() + end_, in_.size() - end_),
+        asio::buffer(room.data(), room.size()),
         [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
           if (ec) {
             return self->Fail(Error(ErrorCode::kUnavailable, "connection to the network server " +
                                                                  self->address_.ToString() +
                                                                  " lost: " + ec.message()));
           }
-          self->end_ += n;
+          self->in_.Commit(n);
           self->Process();
         });
   }
 
   void Process() {
     while (!closed_) {
-      const size_t available = end_ - begin_;
-      if (available < protocol::kFrameHeaderSize) break;
-      auto length =
-          protocol::DecodeFrameLength(ByteSpan(in_.data() + begin_, protocol::kFrameHeaderSize));
-      if (!length.ok()) return Fail(length.status());
-      if (available < protocol::kFrameHeaderSize + *length) break;
-      ByteSpan body(in_.data() + begin_ + protocol::kFrameHeaderSize, *length);
-      begin_ += protocol::kFrameHeaderSize + *length;
-      auto message = protocol::DecodeMessage(body);
+      auto body = in_.Next();
+      if (!body.ok()) return Fail(body.status());
+      if (!*body) break;
+      auto message = protocol::DecodeMessage(**body);
       if (!message.ok()) return Fail(message.status());
       uint64_t id = 0;
       if (auto it = message->find("id"); it != message->end() && it->is_number_unsigned()) {
@@ -255,7 +238,6 @@ class Client::Connection : public std::enable_shared_from_this<Client::Connectio
       inflight_.erase(f);
       call.done(ParseClientResponse(*message, call.op));
     }
-    if (begin_ == end_) begin_ = end_ = 0;
     ReadMore();
   }
 
@@ -313,9 +295,7 @@ class Client::Connection : public std::enable_shared_from_this<Client::Connectio
   bool closed_ = false;
   uint64_t next_id_ = 1;
   std::map<uint64_t, InFlight> inflight_;
-  Bytes in_ = Bytes(16 * 1024);
-  size_t begin_ = 0;
-  size_t end_ = 0;
+  FrameReader in_{protocol::kMaxFrameSize};
   Bytes out_;
   Bytes out_pending_;
   bool writing_ = false;

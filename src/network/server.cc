@@ -3,10 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cstring>
 #include <deque>
 #include <vector>
 
+#include "network/frame_reader.h"
 #include "protocol/protocol.h"
 
 namespace licet::network {
@@ -66,19 +66,12 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
 
   void ReadMore() {
     if (closed_) return;
-    if (in_.size() - end_ < 4096) {
-      if (begin_ > 0) {
-        std::memmove(in_.data(), in_.data() + begin_, end_ - begin_);
-        end_ -= begin_;
-        begin_ = 0;
-      }
-      if (in_.size() - end_ < 4096) in_.resize(in_.size() + 16 * 1024);
-    }
+    std::span<uint8_t> room = in_.Room();
     stream_.async_read_some(
-        asio::buffer(in_.data() + end_, in_.size() - end_),
+        asio::buffer(room.data(), room.size()),
         [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
           if (ec) return self->Close();
-          self->end_ += n;
+          self->in_.Commit(n);
           self->Process();
         });
   }
@@ -87,18 +80,10 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
     // The client has this long to say hello, then the idle timeout applies.
     ArmTimer(client_ == 0 ? server_->options_.handshake_timeout : server_->options_.idle_timeout);
     while (!closed_) {
-      const size_t available = end_ - begin_;
-      if (available < protocol::kFrameHeaderSize) break;
-      auto length =
-          protocol::DecodeFrameLength(ByteSpan(in_.data() + begin_, protocol::kFrameHeaderSize));
-      if (length.ok() && *length > kMaxNetworkFrame) {
-        length = Error(ErrorCode::kProtocolError, "frame too large for the network protocol");
-      }
-      if (!length.ok()) return Fail(length.status());
-      if (available < protocol::kFrameHeaderSize + *length) break;
-      ByteSpan body(in_.data() + begin_ + protocol::kFrameHeaderSize, *length);
-      begin_ += protocol::kFrameHeaderSize + *length;
-      auto message = protocol::DecodeMessage(body);
+      auto body = in_.Next();
+      if (!body.ok()) return Fail(body.status());
+      if (!*body) break;
+      auto message = protocol::DecodeMessage(**body);
       if (!message.ok()) return Fail(message.status());
       auto request = ParseServerRequest(*message);
       if (!request.ok()) {
@@ -118,7 +103,6 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
         asio::dispatch(self->stream_.get_executor(), [self, r = std::move(r)] { self->Send(r); });
       });
     }
-    if (begin_ == end_) begin_ = end_ = 0;
     ReadMore();
   }
 
@@ -170,9 +154,7 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
   asio::steady_timer timer_;
   std::string address_;
   ClientRef client_ = 0;
-  Bytes in_ = Bytes(16 * 1024);
-  size_t begin_ = 0;
-  size_t end_ = 0;
+  FrameReader in_{kMaxNetworkFrame};
   Bytes out_;
   Bytes pending_;
   bool writing_ = false;
