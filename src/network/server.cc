@@ -335,16 +335,8 @@ json Server::Handle(ClientRef& client, const std::string& address, const ServerR
         table_.RecordDenial(client, r.access.firm_code, r.access.product_code, r.access.user,
                             granted.status());
         if (usage_log_ != nullptr) {
-          UsageEvent e{"deny",
-                       r.access.firm_code,
-                       r.access.product_code,
-                       table_.ClientIdHexOf(client),
-                       table_.HostOf(client),
-                       r.access.user,
-                       model::AccessModeName(r.access.mode),
-                       0,
-                       granted.status().message(),
-                       address};
+          UsageEvent e = AccessEvent("deny", client, r.access, address, 0,
+                                     granted.status().message());
           lock.unlock();  // the log's write (and fsync at checkpoints) must not block the table
           LogUsage(e);
         }
@@ -352,16 +344,8 @@ json Server::Handle(ClientRef& client, const std::string& address, const ServerR
       }
       ++counters_.granted;
       if (usage_log_ != nullptr) {
-        UsageEvent e{"grant",
-                     r.access.firm_code,
-                     r.access.product_code,
-                     table_.ClientIdHexOf(client),
-                     table_.HostOf(client),
-                     r.access.user,
-                     model::AccessModeName(r.access.mode),
-                     granted->lease,
-                     granted->reclaimed ? "reclaimed" : "",
-                     address};
+        UsageEvent e = AccessEvent("grant", client, r.access, address, granted->lease,
+                                   granted->reclaimed ? "reclaimed" : "");
         usage_leases_[granted->lease] = e;
         lock.unlock();
         LogUsage(e);
@@ -429,6 +413,20 @@ Status Server::Revoke(LeaseId lease) {
   LICET_RETURN_IF_ERROR(table_.Revoke(lease));
   LogLeaseEnd(lock, lease, "freed by the administrator");
   return Status::Ok();
+}
+
+UsageEvent Server::AccessEvent(const char* event, ClientRef client, const AccessRequest& access,
+                               const std::string& address, LeaseId lease, std::string reason) {
+  return UsageEvent{event,
+                    access.firm_code,
+                    access.product_code,
+                    table_.ClientIdHexOf(client),
+                    table_.HostOf(client),
+                    access.user,
+                    model::AccessModeName(access.mode),
+                    lease,
+                    std::move(reason),
+                    address};
 }
 
 void Server::LogLeaseEnd(std::unique_lock<std::mutex>& lock, LeaseId lease, const char* reason) {

@@ -152,6 +152,9 @@ class Server {
   // forgets it. `lock` holds table_mu_ and is released before the log's write (its fsync at
   // checkpoints must not block the table).
   void LogLeaseEnd(std::unique_lock<std::mutex>& lock, LeaseId lease, const char* reason);
+  // The "grant" or "deny" record of an access by `client`. Needs table_mu_ held.
+  UsageEvent AccessEvent(const char* event, ClientRef client, const AccessRequest& access,
+                         const std::string& address, LeaseId lease, std::string reason);
   UsageLogSet* usage_log_ = nullptr;
   std::unordered_map<LeaseId, UsageEvent> usage_leases_;  // guarded by table_mu_
 
