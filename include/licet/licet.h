@@ -167,7 +167,11 @@ typedef struct licet_crypt_params {
  * container holding the same product, unknowable without a genuine license. buf may be NULL
  * when len is 0; len <= LICET_CRYPT_MAX_LEN. On failure buf and params are unchanged:
  * LICET_ERROR_DECRYPT_FAILED (tag mismatch), LICET_ERROR_FEATURE_MISSING (feature_code not
- * licensed), LICET_ERROR_INVALID_ARGUMENT (op, params, size, buf, len). */
+ * licensed), LICET_ERROR_INVALID_ARGUMENT (op, params, size, buf, len). One exception: an
+ * ENCRYPT or DIRECT of 16 KiB or more copies finished parts of the result into buf while
+ * licetd works, so when such a call fails in the middle (the connection to licetd lost:
+ * LICET_ERROR_UNAVAILABLE; or a malformed answer) buf may have been zeroed instead. A DECRYPT
+ * never puts plaintext into buf before its tag is checked. */
 LICET_EXPORT int licet_crypt(licet_handle* handle, int op, licet_crypt_params* params, void* buf,
                              size_t len);
 

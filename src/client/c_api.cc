@@ -184,13 +184,14 @@ LICET_EXPORT int licet_crypt(licet_handle* handle, int op, licet_crypt_params* p
     Connection& connection = *handle->connection;
     if (len >= kShmCryptThreshold && connection.shm_available()) {
       // Large buffers go through shared memory: two memcpy instead of CBOR and four socket
-      // copies (docs/PERFORMANCE.md).
+      // copies, the second overlapped with licetd's AES except for a decrypt, whose plaintext
+      // must not reach buf before its tag is checked (docs/PERFORMANCE.md).
       LICET_ASSIGN_OR_RETURN(json request,
                              licet::client::EncodeCrypt(handle->id, op, params, buf, len, false));
       return connection.CallInPlace(
-          std::move(request), licet::ByteSpan(static_cast<const uint8_t*>(buf), len),
-          [&](const json& response, licet::ByteSpan result) {
-            return licet::client::DecodeCryptInPlace(response, op, params, result, buf, len);
+          std::move(request), std::span<uint8_t>(static_cast<uint8_t*>(buf), len),
+          /*copy_early=*/op != LICET_CRYPT_DECRYPT, [&](const json& response) {
+            return licet::client::DecodeCryptTag(response, op, params);
           });
     }
     LICET_ASSIGN_OR_RETURN(json request, licet::client::EncodeCrypt(handle->id, op, params, buf, len));

@@ -24,6 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       licet_crypt_params params = LICET_CRYPT_PARAMS_INIT;
       client::DecodeCrypt(m, op, &params, buf, len).IgnoreError();
     }
+    licet_crypt_params params = LICET_CRYPT_PARAMS_INIT;
+    client::DecodeCryptTag(m, op, &params).IgnoreError();  // a shared-memory crypt's answer
   }
   client::DecodeList(m).status().IgnoreError();
   client::DecodeHandle(m).status().IgnoreError();

@@ -12,11 +12,12 @@
 
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 
 #include "common/bytes.h"
@@ -82,16 +83,28 @@ class Connection {
   // True when CallInPlace can use shared memory: licetd offered it in hello and the options
   // allow it.
   bool shm_available() const { return shm_available_; }
-  // Called with the response of a successful CallInPlace and the result bytes (as many as
-  // `data` had), under the connection's lock: it must copy what it needs.
-  using InPlaceResult = std::function<Status(const nlohmann::json& response, ByteSpan result)>;
+  // True when licetd also publishes the progress of a shared-memory crypt (hello's
+  // `shm_progress`), so that CallInPlace copies results back while licetd still works.
+  bool shm_progress_available() const { return shm_progress_available_; }
+  // Called with the response of a successful CallInPlace, under the connection's lock: checks
+  // it and copies what it needs from it (not the data: CallInPlace copies that).
+  using InPlaceCheck = std::function<Status(const nlohmann::json& response)>;
   // Like Call for a `crypt` request (without "data") whose bytes go through the connection's
-  // shared memory: copies `data` into it (created, or replaced by a larger one, as needed;
-  // its descriptor is sent with the first request that uses it), adds "shm_offset" and
-  // "shm_length", and hands the response and the transformed bytes to `accept`, whose
-  // Status it returns. Only when shm_available(); `data` at most protocol::kMaxShmSize
-  // bytes (else kInvalidArgument). Errors as Call.
-  [[nodiscard]] Status CallInPlace(nlohmann::json request, ByteSpan data, const InPlaceResult& accept);
+  // shared memory (docs/PROTOCOL.md "Shared-memory crypt"): copies `buf` into the region
+  // (created, or replaced by a larger one, as needed; its descriptor is sent with the first
+  // request that uses it), adds "shm_offset" and "shm_length", and copies the result back
+  // into `buf`. With `copy_early` and shm_progress_available() it also asks licetd for its
+  // progress ("shm_progress") and copies finished pieces back while licetd works on the
+  // next (polling for at most options.spin without progress; not while licetd's last answer
+  // came from this CPU: the request says where we run, the answer where licetd does, in
+  // "cpu"); otherwise it copies after the answer. `check` gets the answer (before the last bytes
+  // are copied back) and its Status is returned. On failure `buf` is unchanged, except when the
+  // call fails after a part was copied back early (only a connection lost or a bad answer during
+  // the call): then `buf` is zeroed, never a mix of input and output. So without `copy_early` (a
+  // decrypt) a failure never changes `buf`. Only when shm_available(); `buf` at most
+  // protocol::kMaxShmSize less 64 bytes (else kInvalidArgument). Errors as Call.
+  [[nodiscard]] Status CallInPlace(nlohmann::json request, std::span<uint8_t> buf, bool copy_early,
+                                   const InPlaceCheck& check);
 
   // True when the connection broke because licetd closed it (EOF, EPIPE, ECONNRESET: it
   // stopped or restarted), as opposed to a timeout or a bad answer. A request that failed so
@@ -128,6 +141,10 @@ class Connection {
   // With mu_ held: sends `request` (with an id; with `fd` attached unless it is -1), reads
   // and checks the answer.
   Result<nlohmann::json> Exchange(nlohmann::json request, int fd);
+  // The two halves of Exchange, both with mu_ held: Send sets the deadline and the id that
+  // Receive expects.
+  Status Send(nlohmann::json request, int fd);
+  Result<nlohmann::json> Receive();
   // Both with mu_ held. They break the connection on failure.
   Status WriteAll(const uint8_t* data, size_t size, std::chrono::steady_clock::time_point deadline);
   // Reads one response frame into in_ and returns its body (valid until the next call).
@@ -135,6 +152,12 @@ class Connection {
   // Polls for the first bytes of an answer into in_ for at most options_.spin; the recv
   // result, or -1 when nothing came (then recv blocks as usual).
   ssize_t SpinRecv(size_t room);
+  // With mu_ held, while licetd works on a streamed crypt: copies the bytes `progress` says are
+  // finished from `result` to `buf`, until all are, the answer is waiting on the socket, or
+  // nothing moved for options_.spin. Returns how many bytes were copied (a prefix of `buf`).
+  size_t CopyAsDone(const protocol::ShmCounter& progress, ByteSpan result, std::span<uint8_t> buf);
+  // True when bytes (or EOF, or an error) wait on the socket; never blocks.
+  bool SocketReadable();
   Status Break(Status why);  // closes the socket, remembers why; returns the kUnavailable Status
   Status BrokenStatus() const;
 
@@ -149,9 +172,13 @@ class Connection {
   mutable std::mutex mu_;
   int fd_;                  // -1 once broken; guarded by mu_
   uint64_t next_id_ = 1;    // guarded by mu_
+  uint64_t pending_id_ = 0;                           // the request Send sent last; guarded by mu_
+  std::chrono::steady_clock::time_point deadline_{};  // its answer's deadline; guarded by mu_
   std::string broken_why_;  // guarded by mu_
   Bytes in_;                // response buffer, reused across calls; guarded by mu_
   bool shm_available_ = false;                 // set by Hello
+  bool shm_progress_available_ = false;        // set by Hello
+  int licetd_cpu_ = -1;  // the CPU licetd answered the last crypt from (-1: unknown); mu_
   std::unique_ptr<protocol::ShmRegion> shm_;   // guarded by mu_
   bool shm_attached_ = false;  // licetd has taken shm_ (a request with it succeeded); mu_
   static constexpr int kSpinBackoffCalls = 16;

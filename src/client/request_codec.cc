@@ -233,9 +233,8 @@ Status DecodeCrypt(const json& response, int op, licet_crypt_params* params, voi
   return CopyCryptResult(response, op, params, bytes.data(), bytes.size(), buf, len);
 }
 
-Status DecodeCryptInPlace(const json& response, int op, licet_crypt_params* params, ByteSpan result,
-                          void* buf, size_t len) {
-  return CopyCryptResult(response, op, params, result.data(), result.size(), buf, len);
+Status DecodeCryptTag(const json& response, int op, licet_crypt_params* params) {
+  return CopyCryptResult(response, op, params, nullptr, 0, nullptr, 0);
 }
 
 Status DecodeItemInfo(const json& response, licet_item_info* info) {

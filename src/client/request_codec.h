@@ -47,10 +47,10 @@ Result<nlohmann::json> EncodeCrypt(uint64_t handle, int op, const licet_crypt_pa
 // (then buf and params are untouched).
 Status DecodeCrypt(const nlohmann::json& response, int op, licet_crypt_params* params, void* buf,
                    size_t len);
-// The same for a shared-memory crypt: the data is `result` (len bytes), the tag in the
-// response.
-Status DecodeCryptInPlace(const nlohmann::json& response, int op, licet_crypt_params* params,
-                          ByteSpan result, void* buf, size_t len);
+// The same for a shared-memory crypt, whose data the connection copies: only the tag (for
+// LICET_CRYPT_ENCRYPT) into params->tag. kProtocolError when it is missing or not 16 bytes
+// (then params is untouched).
+Status DecodeCryptTag(const nlohmann::json& response, int op, licet_crypt_params* params);
 
 // Fills `info` (whose size was checked with CheckStructSize) from a response carrying
 // `serial` and `item`. Strings are NUL-terminated; text longer than the field is cut at a

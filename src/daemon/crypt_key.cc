@@ -68,6 +68,55 @@ Status CryptInPlace(protocol::CryptOp op, ByteSpan key, ByteSpan iv, ByteSpan ta
   return Error(ErrorCode::kInvalidArgument, "crypt_op must be 1, 2 or 3");
 }
 
+Status StreamCryptInPlace(protocol::CryptOp op, crypto::AesGcmKey* gcm, ByteSpan key, ByteSpan iv,
+                          ByteSpan tag, std::span<uint8_t> data,
+                          const protocol::ShmCounter& progress,
+                          std::span<uint8_t, crypto::kTagSize> tag_out) {
+  if (iv.size() != crypto::kNonceSize) {
+    return Error(ErrorCode::kInvalidArgument, "field 'iv' must be 12 bytes");
+  }
+  if (op == protocol::CryptOp::kDirect) {
+    uint8_t counter[crypto::kCtrBlockSize] = {};
+    std::copy(iv.begin(), iv.end(), counter);
+    LICET_RETURN_IF_ERROR(crypto::AesCtrXor(key, ByteSpan(counter, sizeof counter), data));
+    progress.Store(data.size());
+    return Status::Ok();
+  }
+  const bool encrypt = op == protocol::CryptOp::kEncrypt;
+  if (!encrypt && tag.size() != crypto::kTagSize) {
+    return Error(ErrorCode::kInvalidArgument, "field 'tag' must be 16 bytes");
+  }
+  if (gcm == nullptr) return Error(ErrorCode::kInternal, "a GCM crypt without its key");
+  Status st = gcm->Begin(encrypt, iv);
+  for (size_t done = 0; st.ok() && done < data.size();) {
+    const size_t n = std::min(kCryptProgressPiece, data.size() - done);
+    std::span<uint8_t> piece = data.subspan(done, n);
+    st = gcm->Update(piece, piece);
+    done += n;
+    if (st.ok()) progress.Store(done);
+  }
+  if (st.ok() && data.empty()) progress.Store(0);  // an empty range is finished too
+  if (st.ok()) {
+    st = encrypt ? gcm->FinishEncrypt(tag_out)
+                 : gcm->FinishDecrypt(
+                       std::span<const uint8_t, crypto::kTagSize>(tag.data(), crypto::kTagSize));
+  }
+  // No unauthenticated plaintext leaves a failed decrypt.
+  if (!st.ok() && !encrypt) std::fill(data.begin(), data.end(), uint8_t{0});
+  return st;
+}
+
+Result<protocol::ShmCounter> ShmProgress(const ConnectionState& conn, const nlohmann::json& request,
+                                         std::span<const uint8_t> data) {
+  if (!request.contains("shm_progress")) return protocol::ShmCounter();
+  LICET_ASSIGN_OR_RETURN(
+      uint64_t offset, GetUintField(request, "shm_progress", std::nullopt, protocol::kMaxShmSize));
+  if (!conn.shm || !request.contains("shm_offset")) {
+    return Error(ErrorCode::kInvalidArgument, "field 'shm_progress' needs 'shm_offset'");
+  }
+  return conn.shm->Counter(offset, data, "shm_progress");
+}
+
 Result<std::span<uint8_t>> ShmData(ConnectionState& conn, const nlohmann::json& request) {
   if (request.contains("data")) {
     return Error(ErrorCode::kInvalidArgument, "fields 'data' and 'shm_offset' exclude each other");

@@ -164,6 +164,7 @@ json Dispatcher::Hello(ConnectionState& conn, const Call& call, const json& requ
   r["server"] = "licetd " LICET_VERSION;
   r["home"] = cache_->store().home();
   r["shm"] = true;  // crypt takes a shared-memory region (docs/PROTOCOL.md)
+  r["shm_progress"] = true;  // and publishes its progress there when asked
   return r;
 }
 

@@ -117,6 +117,9 @@ class Dispatcher {
   Json Info(const Call& call, const Json& request);
   Json Units(const Call& call, const Json& request, bool& async);
   Json Crypt(ConnectionState& conn, const Call& call, Json& request, bool& async);
+  // Puts the prepared GCM key a crypt borrowed back into its handle's cache (any thread).
+  void ReturnCryptKey(const Call& call, HandleId handle, uint32_t feature_code,
+                      uint32_t encryption_code, std::unique_ptr<crypto::AesGcmKey> gcm);
   Json List(const Call& call);
   Json Context(const Call& call, const Json& request);
   Json Import(const Call& call, Json& request, bool& async);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "crypto/aes_gcm_key.h"
 #include "crypto/crypto.h"
 #include "daemon/crypt_key.h"
 #include "daemon/dispatcher.h"
@@ -21,50 +22,35 @@ using nlohmann::json;
 constexpr size_t kMaxCachedKeysPerHandle = 8;
 struct CryptJob {
   protocol::CryptOp op = protocol::CryptOp::kEncrypt;
+  uint32_t feature_code = 0;
+  uint32_t encryption_code = 0;
   SecretBytes key;
+  std::unique_ptr<crypto::AesGcmKey> gcm;  // lent by the handle's key cache, handed back after
   Bytes iv;
   Bytes tag;
   Bytes owned;  // the request's 'data' (socket path)
   std::shared_ptr<protocol::ShmRegion> shm;  // or the region `data` lies in (shared memory)
   std::span<uint8_t> data;
+  protocol::ShmCounter progress;  // 'shm_progress', when the client asked for it
 };
-
-Status RunCipher(CryptJob& job, json& response) {
-  using protocol::CryptOp;
-  std::span<uint8_t> data = job.data;
-  switch (job.op) {
-    case CryptOp::kEncrypt: {
-      std::array<uint8_t, crypto::kTagSize> tag{};
-      LICET_RETURN_IF_ERROR(crypto::AesGcmEncryptInPlace(job.key.span(), job.iv, {}, data, tag));
-      response["tag"] = json::binary(Bytes(tag.begin(), tag.end()));
-      break;
-    }
-    case CryptOp::kDecrypt: {
-      std::span<const uint8_t, crypto::kTagSize> tag(job.tag.data(), crypto::kTagSize);
-      LICET_RETURN_IF_ERROR(crypto::AesGcmDecryptInPlace(job.key.span(), job.iv, {}, data, tag));
-      break;
-    }
-    case CryptOp::kDirect: {
-      // The 12-byte iv followed by a 32-bit block counter starting at 0 (docs/PROTOCOL.md).
-      uint8_t counter[crypto::kCtrBlockSize] = {};
-      std::copy(job.iv.begin(), job.iv.end(), counter);
-      LICET_RETURN_IF_ERROR(
-          crypto::AesCtrXor(job.key.span(), ByteSpan(counter, sizeof counter), data));
-      break;
-    }
-  }
-  return Status::Ok();
-}
 
 // Runs the cipher in place and builds the response fields: 'data' on the socket path; with
 // shared memory the result is in the region already.
 Status RunCrypt(CryptJob& job, json& response) {
-  Status st = RunCipher(job, response);
+  if (!job.gcm && job.op != protocol::CryptOp::kDirect) {
+    LICET_ASSIGN_OR_RETURN(crypto::AesGcmKey gcm, crypto::AesGcmKey::Create(job.key.span()));
+    job.gcm = std::make_unique<crypto::AesGcmKey>(std::move(gcm));
+  }
+  std::array<uint8_t, crypto::kTagSize> tag{};
+  Status st = StreamCryptInPlace(job.op, job.gcm.get(), job.key.span(), job.iv, job.tag, job.data,
+                                 job.progress, tag);
   if (!st.ok()) {
     // A failed decrypt leaves no unauthenticated plaintext in the client's memory.
     if (job.shm) std::fill(job.data.begin(), job.data.end(), uint8_t{0});
     return st;
   }
+  if (job.op == protocol::CryptOp::kEncrypt)
+    response["tag"] = json::binary(Bytes(tag.begin(), tag.end()));
   if (!job.shm) response["data"] = json::binary(std::move(job.owned));
   return Status::Ok();
 }
@@ -139,9 +125,16 @@ json Dispatcher::Crypt(ConnectionState& conn, const Call& call, json& request, b
     if (request.contains("shm_offset")) {
       auto data = ShmData(conn, request);
       if (!data.ok()) return Fail(call, data.status());
+      auto progress = ShmProgress(conn, request, *data);
+      if (!progress.ok()) return Fail(call, progress.status());
       job.shm = conn.shm;
       job.data = *data;
+      job.progress = *progress;
     } else {
+      if (request.contains("shm_progress")) {
+        return Fail(call,
+                    Error(ErrorCode::kInvalidArgument, "field 'shm_progress' needs 'shm_offset'"));
+      }
       auto data = TakeBinaryField(request, "data", 0);
       if (!data.ok()) return Fail(call, data.status());
       if (!*data) return Fail(call, Error(ErrorCode::kInvalidArgument, "field 'data' is missing"));
@@ -157,48 +150,67 @@ json Dispatcher::Crypt(ConnectionState& conn, const Call& call, json& request, b
   if (st.ok()) st = model::CheckFeature(*product, static_cast<uint32_t>(*feature));
   if (!st.ok()) return Fail(call, st);
 
-  const uint32_t feature_code = static_cast<uint32_t>(*feature);
-  const uint32_t encryption_code = static_cast<uint32_t>(*code);
+  job.feature_code = static_cast<uint32_t>(*feature);
+  job.encryption_code = static_cast<uint32_t>(*code);
   bool cached = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (Lease* l = leases_.Find(lease->handle, call.connection)) {
-      for (const CachedCryptKey& k : l->crypt_keys) {
-        if (k.feature_code == feature_code && k.encryption_code == encryption_code) {
+      for (CachedCryptKey& k : l->crypt_keys) {
+        if (k.feature_code == job.feature_code && k.encryption_code == job.encryption_code) {
           job.key = k.key.Clone();
+          job.gcm = std::move(k.gcm);
           cached = true;
         }
       }
     }
   }
   if (!cached) {
-    auto key = DeriveCryptKey(*product, lease->item, feature_code, encryption_code);
+    auto key = DeriveCryptKey(*product, lease->item, job.feature_code, job.encryption_code);
     if (!key.ok()) return Fail(call, key.status());
     job.key = std::move(key).value();
     std::lock_guard<std::mutex> lock(mu_);
     if (Lease* l = leases_.Find(lease->handle, call.connection)) {
       if (l->crypt_keys.size() >= kMaxCachedKeysPerHandle)
         l->crypt_keys.erase(l->crypt_keys.begin());
-      l->crypt_keys.push_back({feature_code, encryption_code, job.key.Clone()});
+      l->crypt_keys.push_back({job.feature_code, job.encryption_code, job.key.Clone(), nullptr});
     }
   }
   const size_t size = job.data.size();
+  const HandleId handle = lease->handle;
   if (size <= kInlineCryptLimit) {
     json r = protocol::OkResponse(call.id);
     Status done = RunCrypt(job, r);
+    ReturnCryptKey(call, handle, job.feature_code, job.encryption_code, std::move(job.gcm));
     if (!done.ok()) return Fail(call, done);
     metrics_->CryptBytes(size);
     return r;
   }
   async = true;
   auto shared_job = std::make_shared<CryptJob>(std::move(job));
-  runner_([this, call, shared_job, size] {
+  runner_([this, call, shared_job, size, handle] {
     json r = protocol::OkResponse(call.id);
     Status done = RunCrypt(*shared_job, r);
+    ReturnCryptKey(call, handle, shared_job->feature_code, shared_job->encryption_code,
+                   std::move(shared_job->gcm));
     if (done.ok()) metrics_->CryptBytes(size);
     Finish(call, done.ok() ? std::move(r) : Fail(call, done));
   });
   return json();
+}
+
+void Dispatcher::ReturnCryptKey(const Call& call, HandleId handle, uint32_t feature_code,
+                                uint32_t encryption_code, std::unique_ptr<crypto::AesGcmKey> gcm) {
+  if (!gcm) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  Lease* l = leases_.Find(handle, call.connection);
+  if (l == nullptr) return;  // released meanwhile: the key dies here
+  for (CachedCryptKey& k : l->crypt_keys) {
+    if (k.feature_code == feature_code && k.encryption_code == encryption_code && !k.gcm) {
+      k.gcm = std::move(gcm);
+      return;
+    }
+  }
 }
 
 // `licet info FILE` through licetd: an update is described with the operations it carries

@@ -23,6 +23,7 @@
 #include <compare>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -30,6 +31,7 @@
 #include "common/bytes.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "crypto/aes_gcm_key.h"
 #include "model/items.h"
 
 namespace licet::daemon {
@@ -50,6 +52,9 @@ struct CachedCryptKey {
   uint32_t feature_code = 0;
   uint32_t encryption_code = 0;
   SecretBytes key;
+  // The same key prepared for AES-GCM (no key schedule per call). Lent to the crypt that
+  // uses it and handed back after (null meanwhile: a concurrent crypt prepares its own).
+  std::unique_ptr<crypto::AesGcmKey> gcm;
 };
 
 struct Lease {

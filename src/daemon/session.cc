@@ -1,13 +1,15 @@
 #include "daemon/session.h"
 
+#include <sched.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
-
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <optional>
 
 #include "protocol/protocol.h"
 
@@ -17,6 +19,36 @@ namespace {
 constexpr size_t kInitialBuffer = 64 * 1024;
 // Descriptors accepted with one recvmsg; more are closed by the kernel (MSG_CTRUNC).
 constexpr size_t kMaxFdsPerMessage = 4;
+
+// A program that encrypts a stream calls licet_crypt back to back. When licetd sleeps in
+// epoll_wait between the calls, each call pays for waking licetd's CPU (10-20 us on the VMs
+// measured, docs/PERFORMANCE.md, as much as the AES-GCM of 64 KiB). So after answering a
+// shared-memory crypt of a client on another CPU, the io thread polls that socket for this
+// long before going back to epoll. Other sessions wait meanwhile, at most this long per
+// crypt; a poll that runs out makes the session skip polling for the next kCryptSpinBackoff
+// crypts, so a program that crypts now and then costs nothing.
+constexpr std::chrono::microseconds kCryptSpin{50};
+constexpr int kCryptSpinBackoff = 16;
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// For a crypt whose bytes are in shared memory (the ones that are cheap enough for polling to
+// pay): the CPU its client said it runs on ('cpu', docs/PROTOCOL.md "Progress of a
+// shared-memory crypt"); nullopt for anything else.
+std::optional<uint64_t> ShmCryptClientCpu(const nlohmann::json& message) {
+  auto op = message.find("op");
+  if (op == message.end() || !op->is_string() ||
+      op->get_ref<const std::string&>() != protocol::kOpCrypt || !message.contains("shm_offset")) {
+    return std::nullopt;
+  }
+  auto cpu = message.find("cpu");
+  if (cpu == message.end() || !cpu->is_number_unsigned()) return std::nullopt;
+  return cpu->get<uint64_t>();
+}
 
 }  // namespace
 
@@ -76,8 +108,7 @@ void Session::Reply(nlohmann::json response) {
   });
 }
 
-void Session::ReadMore() {
-  if (closed_) return;
+void Session::MakeRoom() {
   if (begin_ == end_) begin_ = end_ = 0;
   if (end_ == in_.size()) {
     if (begin_ > 0) {
@@ -90,6 +121,11 @@ void Session::ReadMore() {
       in_.resize(std::min(in_.size() * 2, protocol::kFrameHeaderSize + protocol::kMaxFrameSize));
     }
   }
+}
+
+void Session::ReadMore() {
+  if (closed_) return;
+  MakeRoom();
   // recvmsg(2) ourselves instead of async_read_some, because a crypt request may carry a
   // shared-memory descriptor (SCM_RIGHTS) that a plain recv would drop. Waiting first costs
   // an epoll_ctl where Asio's speculative recv costs a recv that finds nothing: measured the
@@ -102,6 +138,29 @@ void Session::ReadMore() {
 
 void Session::Receive() {
   if (closed_) return;
+  const ssize_t n = ReceiveNow();
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return ReadMore();  // spurious wake-up
+  if (n <= 0) return Close();  // EOF (the client closed or died) or an error
+  ProcessBuffered();
+}
+
+ssize_t Session::SpinForRequest() {
+  const auto until = std::chrono::steady_clock::now() + kCryptSpin;
+  for (;;) {
+    MakeRoom();
+    const ssize_t n = ReceiveNow();
+    if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) return n;
+    if (std::chrono::steady_clock::now() >= until) {
+      spin_skip_ = kCryptSpinBackoff;
+      return n;
+    }
+    // No sched_yield: on a loaded machine it hands the CPU to another process for a whole
+    // time slice. A pause between polls leaves the system call rate reasonable.
+    for (int i = 0; i < 16; ++i) CpuRelax();
+  }
+}
+
+ssize_t Session::ReceiveNow() {
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFdsPerMessage)];
   iovec iov{in_.data() + end_, in_.size() - end_};
   msghdr msg{};
@@ -113,11 +172,11 @@ void Session::Receive() {
   do {
     n = ::recvmsg(socket_.native_handle(), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
+  const int err = errno;
   TakeDescriptors(msg);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return ReadMore();  // spurious wake-up
-  if (n <= 0) return Close();  // EOF (the client closed or died) or an error
-  end_ += static_cast<size_t>(n);
-  ProcessBuffered();
+  if (n > 0) end_ += static_cast<size_t>(n);
+  errno = err;
+  return n;
 }
 
 void Session::TakeDescriptors(const msghdr& msg) {
@@ -143,6 +202,12 @@ void Session::ProcessBuffered() {
     const size_t available = end_ - begin_;
     if (available < protocol::kFrameHeaderSize) {
       if (closing_ && !SocketHasBytes()) return Close();
+      if (spin_next_ && !closing_) {
+        spin_next_ = false;
+        const ssize_t n = SpinForRequest();
+        if (n > 0) continue;
+        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) return Close();
+      }
       return ReadMore();
     }
     auto length =
@@ -177,13 +242,29 @@ void Session::ProcessBuffered() {
     // frame that carries it as one sendmsg and waits for the answer before the next.
     conn_.received_fd = pending_fd_;
     pending_fd_ = -1;
+    // Polling for the next crypt pays only when the client runs on another CPU: on ours it
+    // would keep the client from running. Clients that say where they run ('cpu') get it.
+    const std::optional<uint64_t> client_cpu = ShmCryptClientCpu(*message);
     auto response = dispatcher_->Handle(conn_, *message, shared_from_this());
     if (conn_.received_fd >= 0) {
       ::close(conn_.received_fd);  // not taken by the request
       conn_.received_fd = -1;
     }
-    if (!response) return;                 // Reply() writes the answer when it is ready
+    if (!response) return;  // Reply() writes the answer when it is ready
+    bool spin = false;
+    if (client_cpu) {
+      const int cpu = ::sched_getcpu();
+      if (cpu >= 0) (*response)["cpu"] = cpu;
+      if (cpu >= 0 && static_cast<uint64_t>(cpu) != *client_cpu) {
+        if (spin_skip_ > 0) {
+          --spin_skip_;
+        } else {
+          spin = true;
+        }
+      }
+    }
     if (!Write(*response, false)) return;  // the write completes asynchronously
+    spin_next_ = spin;
   }
 }
 

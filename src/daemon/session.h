@@ -42,6 +42,13 @@ class Session final : public ReplySink, public std::enable_shared_from_this<Sess
   void ReadMore();
   // One recvmsg into in_ (descriptors to pending_fd_), then ProcessBuffered().
   void Receive();
+  // Makes room at the end of in_ (moves the unread bytes to the front, or grows it).
+  void MakeRoom();
+  // One non-blocking recvmsg into in_: the recvmsg result (errno set when negative).
+  ssize_t ReceiveNow();
+  // After a shared-memory crypt was answered: polls for the client's next request for at most
+  // kCryptSpin (see session.cc). Returns what ReceiveNow returned last: > 0 when bytes came.
+  ssize_t SpinForRequest();
   void TakeDescriptors(const msghdr& msg);
   void ProcessBuffered();
   // Sends a response. True when it went out at once and the session may go on with the next
@@ -65,6 +72,8 @@ class Session final : public ReplySink, public std::enable_shared_from_this<Sess
   bool closing_ = false;
   bool closed_ = false;
   int pending_fd_ = -1;  // received with SCM_RIGHTS, not yet handed to a request
+  bool spin_next_ = false;  // the last answer was a shared-memory crypt: poll for the next
+  int spin_skip_ = 0;       // crypts left that do not poll, after a poll ran out
 };
 
 // SO_PEERCRED of a connected Unix socket; zeros when the kernel does not say.

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -85,6 +86,28 @@ Result<std::span<uint8_t>> ShmRegion::Slice(uint64_t offset, uint64_t length) co
                      std::to_string(size_) + " bytes");
   }
   return std::span<uint8_t>(data_ + offset, static_cast<size_t>(length));
+}
+
+Result<ShmCounter> ShmRegion::Counter(uint64_t offset, std::span<const uint8_t> exclude,
+                                      const char* field) const {
+  constexpr uint64_t kWord = sizeof(uint64_t);
+  if (offset % kWord != 0 || offset > size_ || size_ - offset < kWord) {
+    return Error(ErrorCode::kInvalidArgument,
+                 std::string("field '") + field + "' (" + std::to_string(offset) +
+                     ") must be a multiple of 8 with 8 bytes inside the shared memory of " +
+                     std::to_string(size_) + " bytes");
+  }
+  // Compared as addresses, so a range from anywhere is handled.
+  if (!exclude.empty()) {
+    const uintptr_t word = reinterpret_cast<uintptr_t>(data_) + offset;
+    const uintptr_t begin = reinterpret_cast<uintptr_t>(exclude.data());
+    const uintptr_t end = begin + exclude.size();
+    if (word < end && begin < word + kWord) {
+      return Error(ErrorCode::kInvalidArgument,
+                   std::string("field '") + field + "' overlaps the data range");
+    }
+  }
+  return ShmCounter(reinterpret_cast<uint64_t*>(data_ + offset));
 }
 
 Status SendWithFd(int socket, ByteSpan data, int fd) {

@@ -8,6 +8,7 @@
 #ifndef LICET_PROTOCOL_SHM_H_
 #define LICET_PROTOCOL_SHM_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -24,6 +25,30 @@ inline constexpr uint64_t kMaxShmSize = 16u << 20;
 // A shared-memory region mapped read-write into this process. Not copyable; unmapped (and
 // its descriptor closed) on destruction. Thread-compatible: the bytes are not synchronised
 // (client and licetd take turns, one request at a time).
+// A 64-bit counter in shared memory, read and written atomically (lock-free, so it works
+// across processes): the progress words of a streamed crypt (docs/PROTOCOL.md "Progress of a
+// shared-memory crypt"). The peer may write it at any time: a value read from it is a hint
+// to check, never a size to trust. A default-constructed counter is absent: Store does
+// nothing, Load returns 0. Copyable; valid while its region lives.
+class ShmCounter {
+ public:
+  ShmCounter() = default;
+
+  bool present() const { return word_ != nullptr; }
+  uint64_t Load() const {
+    return word_ ? std::atomic_ref<uint64_t>(*word_).load(std::memory_order_acquire) : 0;
+  }
+  void Store(uint64_t value) const {
+    if (word_) std::atomic_ref<uint64_t>(*word_).store(value, std::memory_order_release);
+  }
+
+ private:
+  friend class ShmRegion;
+  explicit ShmCounter(uint64_t* word) : word_(word) {}
+  uint64_t* word_ = nullptr;
+};
+static_assert(std::atomic_ref<uint64_t>::is_always_lock_free);
+
 class ShmRegion {
  public:
   // Creates a memfd of `size` bytes (1 .. kMaxShmSize), sealed against shrinking, growing
@@ -49,6 +74,12 @@ class ShmRegion {
   // [offset, offset + length) when it lies inside the region, else kInvalidArgument naming
   // the fields. Overflow-safe.
   [[nodiscard]] Result<std::span<uint8_t>> Slice(uint64_t offset, uint64_t length) const;
+
+  // The 8-byte counter at `offset` when it is 8-aligned, inside the region and outside
+  // `exclude` (a range of this region, e.g. the crypt's data), else kInvalidArgument naming
+  // `field`. Overflow-safe.
+  [[nodiscard]] Result<ShmCounter> Counter(uint64_t offset, std::span<const uint8_t> exclude,
+                                           const char* field) const;
 
  private:
   ShmRegion(uint8_t* data, size_t size, int fd) : data_(data), size_(size), fd_(fd) {}
