@@ -281,8 +281,8 @@ int Main() {
       {"postgresql", "postgresql, 16 workers, a round trip per statement", 16, "", false,
        WriteMode::kAuto, false},
       {"postgresql", "postgresql, 4 workers", 4, "", false},
-      {"postgresql", "postgresql, 4 workers, a round trip per statement (the code before)", 4,
-       "", false, WriteMode::kAuto, false},
+      {"postgresql", "postgresql, 4 workers, a round trip per statement", 4, "", false,
+       WriteMode::kAuto, false},
       {"postgresql", "postgresql, 16 workers, synchronous_commit=off", 16,
        "SET synchronous_commit = off", false},
   };

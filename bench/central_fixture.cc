@@ -48,6 +48,13 @@ class TimingConnection final : public store::Connection {
     if (sent_later_ != nullptr) ++*sent_later_;
     return inner_->ExecuteLater(sql, params, on_unique_violation);
   }
+  Status QueryLater(std::string_view sql, std::span<const store::SqlValue> params,
+                    ErrorCode on_unique_violation, std::vector<store::Row>* rows) override {
+    Timer t(ns_, calls_);
+    if (sent_later_ != nullptr) ++*sent_later_;
+    return inner_->QueryLater(sql, params, on_unique_violation, rows);
+  }
+  std::string_view Dialect() const override { return inner_->Dialect(); }
   Status ExecuteScript(std::string_view sql) override {
     Timer t(ns_, calls_);
     return inner_->ExecuteScript(sql);

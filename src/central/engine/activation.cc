@@ -74,22 +74,19 @@ Status CheckContainerState(const store::ContainerRecord& c) {
   return Status::Ok();
 }
 
-// Pins the container's keys at first sight; a known serial with other keys is a clone or a
-// forgery. Nothing is recorded for it: the file proves only that its maker holds *some*
-// key, and flagging the genuine container on such evidence would let anyone block it.
-// Also records that the container was seen now.
-Result<store::ContainerRecord> PinKeys(store::Tx& tx, const ContainerContext& ctx, UnixTime now) {
-  store::ContainerRecord seen{
-      ctx.serial, ctx.enc_public_key, ctx.sig_public_key, store::kContainerActive, "", "{}", now,
-      now};
-  LICET_ASSIGN_OR_RETURN(store::ContainerRecord c, tx.PinAndTouchContainer(seen, now));
+// The container's keys are pinned at first sight (store::Tx::StartActivation); a known
+// serial with other keys is a clone or a forgery. Nothing is recorded for it (the caller's
+// transaction fails, so the pin's upserts roll back): the file proves only that its maker
+// holds *some* key, and flagging the genuine container on such evidence would let anyone
+// block it.
+Status CheckPinnedKeys(const store::ContainerRecord& c, const ContainerContext& ctx) {
   if (!crypto::ConstantTimeEqual(c.sig_public_key, ctx.sig_public_key) ||
       !crypto::ConstantTimeEqual(c.enc_public_key, ctx.enc_public_key)) {
     return Error(ErrorCode::kUntrustedSigner,
                  "container " + ctx.serial +
                      " is known with other keys: this file comes from a copy or a forgery");
   }
-  return c;
+  return Status::Ok();
 }
 
 // Writes the flag and the audit event; the caller commits and refuses.
@@ -108,18 +105,22 @@ Status ManipulationRefusal(const std::string& serial, const std::string& reason)
                    "); activations are refused until the vendor decides");
 }
 
-// What the ticket's products become in a container, in product-code order.
-Result<std::vector<model::ProductItem>> TicketItems(store::Tx& tx, const Catalog& catalog,
-                                                    const store::TicketRecord& ticket,
-                                                    UnixTime now) {
+// What the ticket's products become in a container, in product-code order. `products`
+// are the rows of the ticket's products that exist (store::TicketBundle).
+Result<std::vector<model::ProductItem>> TicketItems(
+    const TemplateCache& templates, const store::TicketRecord& ticket,
+    const std::vector<store::ProductRecord>& products, UnixTime now) {
   std::vector<model::ProductItem> items;
   for (uint32_t code : ticket.products) {
-    LICET_ASSIGN_OR_RETURN(auto product, tx.GetProduct(ticket.firm_code, code));
-    if (!product) {
+    const store::ProductRecord* product = nullptr;
+    for (const auto& p : products) {
+      if (p.product_code == code) product = &p;
+    }
+    if (product == nullptr) {
       return Error(ErrorCode::kEntryNotFound, "product " + std::to_string(code) + " is gone");
     }
-    LICET_ASSIGN_OR_RETURN(ProductTemplate t, catalog.OpenTemplate(*product));
-    LICET_ASSIGN_OR_RETURN(model::ProductItem item, Instantiate(t, now));
+    LICET_ASSIGN_OR_RETURN(std::shared_ptr<const ProductTemplate> t, templates.Open(*product));
+    LICET_ASSIGN_OR_RETURN(model::ProductItem item, Instantiate(*t, now));
     items.push_back(std::move(item));
   }
   return items;
@@ -130,7 +131,8 @@ struct IssueRequest {
   const ContainerContext* ctx = nullptr;        // real, or made from the pinned keys (push)
   uint64_t container_fuc = 0;                   // what the container holds (n)
   const store::TicketRecord* ticket = nullptr;  // nullptr: send only what is pending
-  std::string reason;                           // "activation", "push"
+  const std::vector<store::ProductRecord>* products = nullptr;  // of the ticket
+  std::string reason;                                           // "activation", "push"
   std::string actor;
   UnixTime now = 0;
 };
@@ -140,13 +142,16 @@ struct IssueRequest {
 struct Issue {
   IssuedUpdate out;
   std::vector<model::Operation> ops;
+  // A new activation's count of activations left, known once the transaction committed
+  // (store::Tx::RecordActivation); shared so that it survives the Issue's moves.
+  std::shared_ptr<store::ActivationsLeft> left;
 };
 
 // The common core of Activate and Push, inside the caller's transaction: spends, records,
 // and chooses the operations of the update. The update file itself (X25519, AES-GCM,
 // Ed25519) is made by BuildFile after the commit, outside the write transaction, which on
 // SQLite is the one writer every activation waits for.
-Result<Issue> IssueInTx(store::Tx& tx, const Catalog& catalog, const Vault& vault,
+Result<Issue> IssueInTx(store::Tx& tx, const TemplateCache& templates, const Vault& vault,
                         const History& history, const IssueRequest& req) {
   const std::string& serial = req.ctx->serial;
   const uint32_t firm_code = req.firm->firm_code;
@@ -155,6 +160,7 @@ Result<Issue> IssueInTx(store::Tx& tx, const Catalog& catalog, const Vault& vaul
   out.firm_code = firm_code;
   std::vector<model::Operation> ops = OperationsAfter(history, req.container_fuc);
   std::vector<model::Operation> fresh;
+  std::shared_ptr<store::ActivationsLeft> left;
 
   if (req.ticket != nullptr) {
     const store::TicketRecord& t = *req.ticket;
@@ -189,15 +195,10 @@ Result<Issue> IssueInTx(store::Tx& tx, const Catalog& catalog, const Vault& vaul
                            " of firm " + std::to_string(firm_code));
         }
       }
-      LICET_ASSIGN_OR_RETURN(auto items, TicketItems(tx, catalog, t, req.now));
-      LICET_ASSIGN_OR_RETURN(std::optional<uint32_t> left, tx.SpendActivationLeft(t.code));
-      if (!left) {
-        return Error(ErrorCode::kNoMoreLicenses,
-                     "ticket " + MaskTicketCode(t.code) + " has no activation left (" +
-                         std::to_string(t.rights.activations_allowed) + " allowed)");
-      }
-      out.new_activation = true;
-      out.activations_left = *left;
+      LICET_ASSIGN_OR_RETURN(auto items, TicketItems(templates, t, *req.products, req.now));
+      // Everything the writes need is made first, so that they go to the database as one
+      // call (store::Tx::RecordActivation: on PostgreSQL one function, sent with the COMMIT).
+      store::NewActivation rec;
       uint64_t fuc = history.issued_fuc;
       if (fuc == 0) {
         fresh.push_back({++fuc, model::op::AddFirmItem{req.firm->name, req.firm->public_key}});
@@ -205,23 +206,20 @@ Result<Issue> IssueInTx(store::Tx& tx, const Catalog& catalog, const Vault& vaul
       for (auto& item : items) {
         uint32_t code = item.product_code;
         fresh.push_back({++fuc, model::op::AddProduct{std::move(item)}});
-        LICET_RETURN_IF_ERROR(tx.InsertLicense(
-            {t.code, code, serial, firm_code, fuc, "activated", req.now, std::nullopt}));
+        rec.licenses.emplace_back(code, fuc);
       }
-      LICET_ASSIGN_OR_RETURN(Bytes sealed, vault.SealOperations(serial, firm_code, fresh));
-      LICET_ASSIGN_OR_RETURN(bool advanced,
-                             tx.AdvanceIssuedFuc(serial, firm_code, history.issued_fuc, fuc));
-      if (!advanced) return Error(ErrorCode::kBusy, "another request issued for this container");
-      LICET_RETURN_IF_ERROR(tx.InsertRange({serial, firm_code, fresh.front().fuc, fuc,
-                                            std::move(sealed), req.reason, t.code, req.now}));
-      LICET_RETURN_IF_ERROR(
-          tx.InsertActivation({t.code, serial, firm_code, fresh.front().fuc, fuc, req.now}));
-      LICET_RETURN_IF_ERROR(tx.AppendAudit(MakeAudit(req.now, "ticket.activated", req.actor,
-                                                     firm_code, t.code, serial,
-                                                     {{"via", req.reason},
-                                                      {"fuc_from", fresh.front().fuc},
-                                                      {"fuc_to", fuc},
-                                                      {"products", t.products}})));
+      LICET_ASSIGN_OR_RETURN(rec.sealed_ops, vault.SealOperations(serial, firm_code, fresh));
+      rec.activation = {t.code, serial, firm_code, fresh.front().fuc, fuc, req.now};
+      rec.expected_issued_fuc = history.issued_fuc;
+      rec.reason = req.reason;
+      rec.audit = MakeAudit(req.now, "ticket.activated", req.actor, firm_code, t.code, serial,
+                            {{"via", req.reason},
+                             {"fuc_from", fresh.front().fuc},
+                             {"fuc_to", fuc},
+                             {"products", t.products}});
+      left = std::make_shared<store::ActivationsLeft>();
+      LICET_RETURN_IF_ERROR(tx.RecordActivation(rec, left.get()));
+      out.new_activation = true;
       for (auto& op : fresh) ops.push_back(op);
     }
   }
@@ -235,16 +233,29 @@ Result<Issue> IssueInTx(store::Tx& tx, const Catalog& catalog, const Vault& vaul
   }
   out.fuc_from = ops.front().fuc;
   out.fuc_to = ops.back().fuc;
-  return Issue{std::move(out), std::move(ops)};
+  return Issue{std::move(out), std::move(ops), std::move(left)};
 }
 
 // Makes the update file of a committed Issue. A failure here leaves the activation
 // recorded but unanswered; asking again is idempotent and sends the same range.
 Result<IssuedUpdate> BuildFile(Issue issue, const FirmKey& firm, const ContainerContext& ctx,
                                UnixTime now) {
+  if (issue.left != nullptr) {
+    std::optional<uint32_t> left = issue.left->value();
+    if (!left) return Error(ErrorCode::kInternal, "the activations left were not returned");
+    issue.out.activations_left = *left;
+  }
   LICET_ASSIGN_OR_RETURN(issue.out.file, licet::engine::CreateUpdateFileFromOperations(
                                              firm, ctx, std::move(issue.ops), now));
   return std::move(issue.out);
+}
+
+// The spend failing shows only as kNoMoreLicenses from the store, possibly from the
+// COMMIT: the refusal is worded here, with the ticket's figures.
+Status NoActivationLeft(const std::string& code, uint32_t allowed) {
+  return Error(ErrorCode::kNoMoreLicenses, "ticket " + MaskTicketCode(code) +
+                                               " has no activation left (" +
+                                               std::to_string(allowed) + " allowed)");
 }
 
 Status CheckContainerType(const store::TicketRecord& t, const std::string& serial) {
@@ -279,6 +290,12 @@ Result<std::shared_ptr<const FirmKey>> LicenseEngine::OpenFirm(store::Tx& tx,
                                                                uint32_t firm_code) const {
   LICET_ASSIGN_OR_RETURN(auto firm, tx.GetFirm(firm_code));
   if (!firm) return Error(ErrorCode::kFirmNotFound, "no firm " + std::to_string(firm_code));
+  return OpenFirm(*firm);
+}
+
+Result<std::shared_ptr<const FirmKey>> LicenseEngine::OpenFirm(const store::FirmRecord& row) const {
+  const store::FirmRecord* firm = &row;
+  const uint32_t firm_code = row.firm_code;
   {
     std::lock_guard g(firms_mu_);
     auto it = firms_.find(firm_code);
@@ -312,18 +329,35 @@ Result<IssuedUpdate> LicenseEngine::Activate(std::string_view ticket_text, ByteS
   const UnixTime now = clock_.Now();
   using Outcome = std::variant<Issue, Flagged>;
   std::shared_ptr<const FirmKey> firm_key;  // of the attempt that committed
+  uint32_t allowed = 0;                     // the ticket's activations, for a refusal
   auto outcome =
       store_.TransactResult<Outcome>(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Outcome> {
-        LICET_ASSIGN_OR_RETURN(auto ticket, tx.GetTicket(code));
-        if (!ticket) return Error(ErrorCode::kNotFound, "no such ticket");
+        // The ticket with its firm and products, the container pinned (and last_seen
+        // raised) and its row for the ticket's firm, in one round trip; every refusal below
+        // fails the transaction, which rolls the upserts back.
+        const store::ContainerRecord seen{ctx.serial,
+                                          ctx.enc_public_key,
+                                          ctx.sig_public_key,
+                                          store::kContainerActive,
+                                          "",
+                                          "{}",
+                                          now,
+                                          now};
+        LICET_ASSIGN_OR_RETURN(auto start, tx.StartActivation(code, seen, now));
+        if (!start) return Error(ErrorCode::kNotFound, "no such ticket");
+        const store::TicketBundle* bundle = &start->bundle;
+        const store::TicketRecord* ticket = &bundle->ticket;
+        allowed = ticket->rights.activations_allowed;
         LICET_RETURN_IF_ERROR(CheckTicketUsable(*ticket));
         LICET_RETURN_IF_ERROR(CheckContainerType(*ticket, ctx.serial));
-        LICET_ASSIGN_OR_RETURN(std::shared_ptr<const FirmKey> firm_ptr,
-                               OpenFirm(tx, ticket->firm_code));
+        if (!bundle->firm) {
+          return Error(ErrorCode::kFirmNotFound, "no firm " + std::to_string(ticket->firm_code));
+        }
+        LICET_ASSIGN_OR_RETURN(std::shared_ptr<const FirmKey> firm_ptr, OpenFirm(*bundle->firm));
         const FirmKey& firm = *firm_ptr;
-        LICET_ASSIGN_OR_RETURN(store::ContainerRecord container, PinKeys(tx, ctx, now));
-        LICET_RETURN_IF_ERROR(CheckContainerState(container));
-        LICET_ASSIGN_OR_RETURN(auto cf, tx.EnsureContainerFirm(ctx.serial, firm.firm_code));
+        LICET_RETURN_IF_ERROR(CheckPinnedKeys(start->container, ctx));
+        LICET_RETURN_IF_ERROR(CheckContainerState(start->container));
+        const store::ContainerFirmRecord& cf = start->container_firm;
         LICET_ASSIGN_OR_RETURN(History history, LoadHistory(tx, vault_, cf));
         FirmReport report = ReportOf(ctx, firm.firm_code);
         LICET_ASSIGN_OR_RETURN(auto contradiction,
@@ -344,14 +378,18 @@ Result<IssuedUpdate> LicenseEngine::Activate(std::string_view ticket_text, ByteS
           LICET_RETURN_IF_ERROR(
               tx.ConfirmLicenses(ctx.serial, firm.firm_code, report.fuc, now).status());
         }
-        IssueRequest req{&firm, &ctx, report.fuc, &*ticket, "activation", actor, now};
-        LICET_ASSIGN_OR_RETURN(Issue issued, IssueInTx(tx, catalog_, vault_, history, req));
+        IssueRequest req{&firm,        &ctx,  report.fuc, ticket, &bundle->products,
+                         "activation", actor, now};
+        LICET_ASSIGN_OR_RETURN(Issue issued, IssueInTx(tx, templates_, vault_, history, req));
         firm_key = firm_ptr;
         return Outcome(std::move(issued));
       });
   auto decided = Unwrap<Issue>(std::move(outcome));
   if (decided.ok()) return BuildFile(std::move(decided).value(), *firm_key, ctx, now);
   Result<IssuedUpdate> result = decided.status();
+  if (result.status().code() == ErrorCode::kNoMoreLicenses) {
+    result = NoActivationLeft(code, allowed);
+  }
   if (!result.ok() && result.status().code() != ErrorCode::kNotFound &&
       result.status().code() != ErrorCode::kBusy) {
     // Refusals of a real ticket are license events too (and show attacks on it); failures
@@ -378,6 +416,7 @@ Result<IssuedUpdate> LicenseEngine::Push(const std::string& serial, uint32_t fir
   }
   const UnixTime now = clock_.Now();
   std::shared_ptr<const FirmKey> firm_key;
+  uint32_t allowed = 0;  // the ticket's activations, for a refusal
   ContainerContext ctx;  // the context the container would send if it were at its confirmed FUC
   auto decided =
       store_.TransactResult<Issue>(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Issue> {
@@ -387,10 +426,13 @@ Result<IssuedUpdate> LicenseEngine::Push(const std::string& serial, uint32_t fir
                                                           ": activate it once with a context");
         }
         LICET_RETURN_IF_ERROR(CheckContainerState(*container));
-        std::optional<store::TicketRecord> ticket;
+        std::optional<store::TicketBundle> bundle;
+        const store::TicketRecord* ticket = nullptr;
         if (code) {
-          LICET_ASSIGN_OR_RETURN(ticket, tx.GetTicket(*code));
-          if (!ticket) return Error(ErrorCode::kNotFound, "no such ticket");
+          LICET_ASSIGN_OR_RETURN(bundle, tx.GetTicketBundle(*code));
+          if (!bundle) return Error(ErrorCode::kNotFound, "no such ticket");
+          ticket = &bundle->ticket;
+          allowed = ticket->rights.activations_allowed;
           if (ticket->firm_code != firm_code) {
             return Error(ErrorCode::kInvalidArgument, "the ticket belongs to another firm");
           }
@@ -413,9 +455,10 @@ Result<IssuedUpdate> LicenseEngine::Push(const std::string& serial, uint32_t fir
           cfirm.public_key = firm.public_key;
         }
         ctx.firms.push_back(std::move(cfirm));
-        IssueRequest req{&firm, &ctx, cf.confirmed_fuc, ticket ? &*ticket : nullptr, "push",
-                         actor, now};
-        LICET_ASSIGN_OR_RETURN(Issue issued, IssueInTx(tx, catalog_, vault_, history, req));
+        IssueRequest req{
+            &firm, &ctx, cf.confirmed_fuc, ticket, bundle ? &bundle->products : nullptr, "push",
+            actor, now};
+        LICET_ASSIGN_OR_RETURN(Issue issued, IssueInTx(tx, templates_, vault_, history, req));
         if (!ticket) {
           LICET_RETURN_IF_ERROR(tx.AppendAudit(
               MakeAudit(now, "container.pushed", actor, firm_code, std::nullopt, serial,
@@ -424,7 +467,12 @@ Result<IssuedUpdate> LicenseEngine::Push(const std::string& serial, uint32_t fir
         firm_key = firm_ptr;
         return issued;
       });
-  if (!decided.ok()) return decided.status();
+  if (!decided.ok()) {
+    if (decided.status().code() == ErrorCode::kNoMoreLicenses && code) {
+      return NoActivationLeft(*code, allowed);
+    }
+    return decided.status();
+  }
   return BuildFile(std::move(decided).value(), *firm_key, ctx, now);
 }
 

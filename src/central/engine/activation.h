@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "central/engine/catalog.h"
+#include "central/engine/template_cache.h"
 #include "central/engine/vault.h"
 #include "central/store/store.h"
 #include "common/clock.h"
@@ -68,7 +69,7 @@ class LicenseEngine {
  public:
   // References must outlive the engine. Thread-safe.
   LicenseEngine(store::Store& store, const Vault& vault, const Catalog& catalog, const Clock& clock)
-      : store_(store), vault_(vault), catalog_(catalog), clock_(clock) {}
+      : store_(store), vault_(vault), clock_(clock), templates_(catalog) {}
 
   // Online or offline activation: `context_file` is a .context made by the container.
   // Activating a ticket again for the same container spends nothing and returns the
@@ -102,6 +103,9 @@ class LicenseEngine {
   // key object, both wiped when freed) for the engine's life.
   Result<std::shared_ptr<const licet::engine::FirmKey>> OpenFirm(store::Tx& tx,
                                                                  uint32_t firm_code) const;
+  // The same for a firm row the caller read.
+  Result<std::shared_ptr<const licet::engine::FirmKey>> OpenFirm(
+      const store::FirmRecord& firm) const;
 
   struct CachedFirm {
     Bytes sealed;  // the sealed_secrets it was opened from
@@ -110,8 +114,8 @@ class LicenseEngine {
 
   store::Store& store_;
   const Vault& vault_;
-  const Catalog& catalog_;
   const Clock& clock_;
+  TemplateCache templates_;
   mutable std::mutex firms_mu_;
   mutable std::map<uint32_t, CachedFirm> firms_;
 };

@@ -140,6 +140,37 @@ class ActivationTest : public ::testing::Test {
   int orders_ = 0;
 };
 
+TEST_F(ActivationTest, TemplateCacheServesOnlyTheBytesItOpened) {
+  auto product = store_->TransactResult<std::optional<store::ProductRecord>>(
+      store::TxMode::kRead, [](store::Tx& tx) { return tx.GetProduct(kFirm, kApp); });
+  ASSERT_TRUE(product.ok() && product->has_value());
+  store::ProductRecord row = **product;
+  TemplateCache cache(*catalog_);
+  auto first = cache.Open(row);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ((*first)->item.product_code, kApp);
+  EXPECT_EQ((*first)->item.unit_counter, std::optional<uint64_t>(100));
+  auto again = cache.Open(row);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->get(), first->get()) << "the second open did not come from the cache";
+  // Other bytes under the same key are opened, not served from the cache: a tampered row
+  // fails as the vault says, and a product re-created with another template opens anew.
+  store::ProductRecord tampered = row;
+  tampered.sealed_template.back() ^= 1;
+  EXPECT_FALSE(cache.Open(tampered).ok());
+  ProductTemplate other;
+  other.item.product_code = kApp;
+  other.item.feature_map = 0x7;
+  auto resealed = vault_->SealTemplate(kFirm, kApp, EncodeTemplate(other));
+  ASSERT_TRUE(resealed.ok()) << resealed.status().ToString();
+  store::ProductRecord changed = row;
+  changed.sealed_template = *resealed;
+  auto reopened = cache.Open(changed);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_EQ((*reopened)->item.feature_map, 0x7u);
+  EXPECT_NE(reopened->get(), first->get());
+}
+
 TEST_F(ActivationTest, ActivationIssuesAnUpdateThatImports) {
   SoftContainer c = NewContainer(1);
   std::string ticket = Ticket({kApp, kPlugin});

@@ -2,6 +2,14 @@
 
 namespace licet::central::store {
 
+std::string_view MigrationDialect(std::string_view sql) {
+  constexpr std::string_view kMarker = "-- dialect: ";
+  if (sql.substr(0, kMarker.size()) != kMarker) return "";
+  std::string_view rest = sql.substr(kMarker.size());
+  std::string_view name = rest.substr(0, rest.find_first_of(" \t\r\n"));
+  return name;
+}
+
 Result<int64_t> SchemaVersion(Connection& conn) {
   LICET_RETURN_IF_ERROR(conn.ExecuteScript(
       "CREATE TABLE IF NOT EXISTS schema_version ("
@@ -35,7 +43,8 @@ Status Migrate(Connection& conn, std::span<const Migration> migrations, int64_t 
       current = m.version;
       continue;
     }
-    Status st = conn.ExecuteScript(m.sql);
+    const std::string_view only = MigrationDialect(m.sql);
+    Status st = only.empty() || only == conn.Dialect() ? conn.ExecuteScript(m.sql) : Status::Ok();
     if (st.ok()) {
       std::vector<SqlValue> p{m.version, std::string(m.name), now};
       auto ins = conn.Execute(

@@ -97,8 +97,28 @@ class Connection {
     }
     return r.status();
   }
+  // ExecuteLater for a statement whose rows the caller needs only after the transaction
+  // ends (a RETURNING, or a server-side function's result): they are stored in `*rows`
+  // (which must outlive the transaction) when the statement ran, at the latest by a
+  // Commit that returned OK. Every failure fails the transaction, as with ExecuteLater.
+  // The default runs it at once.
+  virtual Status QueryLater(std::string_view sql, std::span<const SqlValue> params,
+                            ErrorCode on_unique_violation, std::vector<Row>* rows) {
+    Result<std::vector<Row>> r = Query(sql, params);
+    if (!r.ok()) {
+      if (r.status().code() == ErrorCode::kAlreadyExists) {
+        return Error(on_unique_violation, r.status().message());
+      }
+      return r.status();
+    }
+    *rows = std::move(r).value();
+    return Status::Ok();
+  }
   // Runs a script of several statements without parameters (the migrations).
   virtual Status ExecuteScript(std::string_view sql) = 0;
+  // The SQL dialect beyond the portable subset: "sqlite" or "postgresql" (the Store and the
+  // migrations use it for their few dialect-specific paths).
+  virtual std::string_view Dialect() const = 0;
 
   virtual Status Begin(TxMode mode) = 0;
   virtual Status Commit() = 0;

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "central/store/group_commit.h"
@@ -21,6 +22,49 @@
 #include "common/status.h"
 
 namespace licet::central::store {
+
+// A ticket with the catalog rows an activation of it needs, read in one statement
+// (Tx::GetTicketBundle).
+struct TicketBundle {
+  TicketRecord ticket;
+  std::optional<FirmRecord> firm;       // nullopt: the ticket's firm is gone
+  std::vector<ProductRecord> products;  // those of ticket.products that exist, ascending
+};
+
+// What Tx::StartActivation read and made.
+struct ActivationStart {
+  TicketBundle bundle;
+  ContainerRecord container;           // the stored row: its keys are the pinned ones
+  ContainerFirmRecord container_firm;  // (serial, the ticket's firm); locked on PostgreSQL
+};
+
+// The writes of a new activation (Tx::RecordActivation).
+struct NewActivation {
+  // The activation row: ticket, container, firm, its FUC range and time. Every other row
+  // takes its ticket, serial, firm and time from here.
+  ActivationRecord activation;
+  // The compare-and-set of the container's issued FUC: it must still be this, and becomes
+  // activation.fuc_to.
+  uint64_t expected_issued_fuc = 0;
+  // The licenses made, as (product_code, fuc); state 'activated'.
+  std::vector<std::pair<uint32_t, uint64_t>> licenses;
+  Bytes sealed_ops;    // the range activation.fuc_from..fuc_to, sealed (engine/vault.h)
+  std::string reason;  // of the range: "activation", "push"
+  // The audit event: only its id, event, actor and detail are used.
+  AuditRecord audit;
+};
+
+// The activations a ticket has left after Tx::RecordActivation.
+class ActivationsLeft {
+ public:
+  // nullopt until the statement ran; on PostgreSQL it runs with the COMMIT, so the value
+  // is certain once the transaction committed.
+  std::optional<uint32_t> value() const;
+
+ private:
+  friend class Tx;
+  std::vector<Row> rows_;
+};
 
 // One open transaction. Lookups return nullopt when the row does not exist; inserts of a
 // key that exists return kAlreadyExists (decided by ON CONFLICT DO NOTHING, never by a
@@ -68,6 +112,8 @@ class Tx {
   // Inserts the ticket and its ticket_products rows.
   Status InsertTicket(const TicketRecord& ticket);
   Result<std::optional<TicketRecord>> GetTicket(const std::string& code);
+  // GetTicket, GetFirm of its firm and GetProduct of each of its products in one statement.
+  Result<std::optional<TicketBundle>> GetTicketBundle(const std::string& code);
   Result<std::vector<TicketRecord>> ListTicketsOfOrder(const std::string& order_id);
   // The one statement that spends an activation:
   //   UPDATE tickets SET activations_used = activations_used + 1
@@ -78,6 +124,16 @@ class Tx {
   // The same statement with RETURNING: the activations left after spending one, or nullopt
   // when nothing was left (or the ticket is not active). One round trip instead of two.
   Result<std::optional<uint32_t>> SpendActivationLeft(const std::string& code);
+
+  // The writes of a new activation, in this order: SpendActivationLeft (kNoMoreLicenses
+  // when nothing is left), InsertLicense of each license, AdvanceIssuedFuc (kBusy when
+  // another transaction moved it first), InsertRange, InsertActivation, AppendAudit. The
+  // portable statements on SQLite; on PostgreSQL one call of the server-side function of
+  // migration 0002, held back like ExecuteLater and sent with the COMMIT, so that its
+  // failure (kNoMoreLicenses, or kBusy for a lost compare-and-set or a row a concurrent
+  // twin inserted first) may come from a later call of this Tx, Commit included. `*left`
+  // (which must outlive the transaction) receives the activations the ticket has left.
+  Status RecordActivation(const NewActivation& a, ActivationsLeft* left);
 
   Result<std::optional<ActivationRecord>> GetActivation(const std::string& ticket_code,
                                                         const std::string& serial);
@@ -100,6 +156,14 @@ class Tx {
   // `seen` at first sight, else raises the known row's last_seen to `now`; returns the
   // stored record.
   Result<ContainerRecord> PinAndTouchContainer(const ContainerRecord& seen, UnixTime now);
+  // The reads and upserts that start an activation, in one round trip on PostgreSQL:
+  // GetTicketBundle(ticket_code), PinAndTouchContainer(seen, now) and
+  // EnsureContainerFirm(seen.serial, the ticket's firm). nullopt when there is no such
+  // ticket. The upserts run whatever the caller then finds (a revoked ticket, other keys
+  // pinned for the serial, a blocked container): it must fail the transaction on any such
+  // refusal, so that they are rolled back.
+  Result<std::optional<ActivationStart>> StartActivation(const std::string& ticket_code,
+                                                         const ContainerRecord& seen, UnixTime now);
   Result<std::optional<ContainerRecord>> GetContainer(const std::string& serial);
   Status SetContainerState(const std::string& serial, const std::string& state,
                            const std::string& reason, const std::string& report_json);
@@ -139,6 +203,10 @@ class Tx {
   Status Ping();
 
  private:
+  // GetTicketBundle's statement through Connection::QueryLater, and its rows decoded.
+  Status QueryTicketBundleLater(const std::string& code, std::vector<Row>* rows);
+  static std::optional<TicketBundle> TicketBundleOf(const std::vector<Row>& rows);
+
   Result<std::vector<Row>> Query(std::string_view sql, std::vector<SqlValue> params);
   Result<int64_t> Exec(std::string_view sql, std::vector<SqlValue> params);
   // Connection::ExecuteLater: the write may fail only at a later call of this Tx.

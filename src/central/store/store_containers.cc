@@ -34,6 +34,36 @@ FucRangeRecord RangeFromRow(const Row& r) {
       r.Blob(4), r.Text(5),           internal::OptText(r, 6), r.Int(7)};
 }
 
+// One statement: the insert at first sight, or last_seen raised on the known row; either
+// way the stored row comes back (its keys are the pinned ones).
+const std::string& PinAndTouchSql() {
+  static const std::string kSql =
+      std::string("INSERT INTO containers (") + kContainerColumns +
+      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (serial) DO UPDATE SET last_seen ="
+      " CASE WHEN containers.last_seen < ? THEN ? ELSE containers.last_seen END"
+      " RETURNING " +
+      kContainerColumns;
+  return kSql;
+}
+
+std::vector<SqlValue> PinAndTouchParams(const ContainerRecord& c, UnixTime now) {
+  return {c.serial,         c.enc_public_key, c.sig_public_key, c.state, c.state_reason,
+          c.flagged_report, c.first_seen,     c.last_seen,      now,     now};
+}
+
+// The no-op DO UPDATE makes the row come back in one statement whether it was inserted or
+// not (DO NOTHING returns no row for a known key); on PostgreSQL it also locks the row, so
+// concurrent requests for one container take turns here rather than at the FUC
+// compare-and-set.
+const std::string& EnsureContainerFirmSql() {
+  static const std::string kSql = std::string("INSERT INTO container_firms (") +
+                                  kContainerFirmColumns +
+                                  ") VALUES (?, ?, 0, 0, 0, '') ON CONFLICT (serial, firm_code)"
+                                  " DO UPDATE SET firm_code = excluded.firm_code RETURNING " +
+                                  kContainerFirmColumns;
+  return kSql;
+}
+
 }  // namespace
 
 Result<ContainerRecord> Tx::PinContainer(const ContainerRecord& c) {
@@ -48,19 +78,37 @@ Result<ContainerRecord> Tx::PinContainer(const ContainerRecord& c) {
 }
 
 Result<ContainerRecord> Tx::PinAndTouchContainer(const ContainerRecord& c, UnixTime now) {
-  // One statement: the insert at first sight, or last_seen raised on the known row; either
-  // way the stored row comes back (its keys are the pinned ones).
-  LICET_ASSIGN_OR_RETURN(
-      auto rows,
-      Query(std::string("INSERT INTO containers (") + kContainerColumns +
-                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (serial) DO UPDATE SET last_seen ="
-                " CASE WHEN containers.last_seen < ? THEN ? ELSE containers.last_seen END"
-                " RETURNING " +
-                kContainerColumns,
-            {c.serial, c.enc_public_key, c.sig_public_key, c.state, c.state_reason,
-             c.flagged_report, c.first_seen, c.last_seen, now, now}));
+  LICET_ASSIGN_OR_RETURN(auto rows, Query(PinAndTouchSql(), PinAndTouchParams(c, now)));
   if (rows.size() != 1) return Error(ErrorCode::kInternal, "container upsert returned no row");
   return ContainerFromRow(rows[0]);
+}
+
+Result<std::optional<ActivationStart>> Tx::StartActivation(const std::string& ticket_code,
+                                                           const ContainerRecord& seen,
+                                                           UnixTime now) {
+  // The ticket bundle and the pin travel with the container-firm upsert (pipeline mode),
+  // which takes the firm from the ticket row so that it need not wait for the bundle; their
+  // rows are in place once the upsert returned.
+  static const std::string kEnsureByTicket =
+      std::string("INSERT INTO container_firms (") + kContainerFirmColumns +
+      ") SELECT ?, firm_code, 0, 0, 0, '' FROM tickets WHERE code = ?"
+      " ON CONFLICT (serial, firm_code) DO UPDATE SET firm_code = excluded.firm_code"
+      " RETURNING " +
+      kContainerFirmColumns;
+  std::vector<Row> bundle_rows;
+  std::vector<Row> pinned;
+  LICET_RETURN_IF_ERROR(QueryTicketBundleLater(ticket_code, &bundle_rows));
+  std::vector<SqlValue> pin_params = PinAndTouchParams(seen, now);
+  LICET_RETURN_IF_ERROR(
+      conn_.QueryLater(PinAndTouchSql(), pin_params, ErrorCode::kAlreadyExists, &pinned));
+  LICET_ASSIGN_OR_RETURN(auto cf_rows, Query(kEnsureByTicket, {seen.serial, ticket_code}));
+  std::optional<TicketBundle> bundle = TicketBundleOf(bundle_rows);
+  if (!bundle) return std::optional<ActivationStart>();
+  if (pinned.size() != 1 || cf_rows.size() != 1) {
+    return Error(ErrorCode::kInternal, "container upserts returned no row");
+  }
+  return std::optional<ActivationStart>(ActivationStart{
+      std::move(*bundle), ContainerFromRow(pinned[0]), ContainerFirmFromRow(cf_rows[0])});
 }
 
 Result<std::optional<ContainerRecord>> Tx::GetContainer(const std::string& serial) {
@@ -87,16 +135,7 @@ Status Tx::TouchContainer(const std::string& serial, UnixTime now) {
 }
 
 Result<ContainerFirmRecord> Tx::EnsureContainerFirm(const std::string& serial, uint32_t firm_code) {
-  // The no-op DO UPDATE makes the row come back in one statement whether it was inserted or
-  // not (DO NOTHING returns no row for a known key); on PostgreSQL it also locks the row, so
-  // concurrent requests for one container take turns here rather than at the FUC
-  // compare-and-set.
-  LICET_ASSIGN_OR_RETURN(
-      auto rows, Query(std::string("INSERT INTO container_firms (") + kContainerFirmColumns +
-                           ") VALUES (?, ?, 0, 0, 0, '') ON CONFLICT (serial, firm_code)"
-                           " DO UPDATE SET firm_code = excluded.firm_code RETURNING " +
-                           kContainerFirmColumns,
-                       {serial, I(firm_code)}));
+  LICET_ASSIGN_OR_RETURN(auto rows, Query(EnsureContainerFirmSql(), {serial, I(firm_code)}));
   if (rows.size() != 1) return Error(ErrorCode::kInternal, "container firm upsert returned no row");
   return ContainerFirmFromRow(rows[0]);
 }

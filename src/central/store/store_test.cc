@@ -8,6 +8,7 @@
 #include <atomic>
 #include <thread>
 
+#include "central/store/activation_writes_checks.h"
 #include "central/store/migrate.h"
 #include "central/store/sqlite_store_fixture.h"
 #include "common/env.h"
@@ -177,6 +178,28 @@ TEST_F(StoreTest, SpendingWithReturningAndOneStatementUpserts) {
     EXPECT_EQ(tx.EnsureContainerFirm("130-1", 6000010)->issued_fuc, 3u) << "upsert reset the row";
     return Status::Ok();
   });
+}
+
+TEST_F(StoreTest, ActivationWritesInOneCall) { checks::CheckActivationWrites(*store_); }
+
+TEST_F(StoreTest, DialectMigrationsAreRecordedButNotRunElsewhere) {
+  EXPECT_EQ(MigrationDialect("-- dialect: postgresql\nCREATE FUNCTION f() ..."), "postgresql");
+  EXPECT_EQ(MigrationDialect("-- dialect: sqlite"), "sqlite");
+  EXPECT_EQ(MigrationDialect("-- License Central schema\nCREATE TABLE t (a BIGINT);"), "");
+  EXPECT_EQ(MigrationDialect(""), "");
+  auto conn = db_->Acquire();
+  ASSERT_TRUE(conn.ok());
+  // A step for another dialect (SQLite could not run it) is recorded with nothing run; one
+  // for this dialect runs.
+  const Migration ms[] = {
+      {100, "0100_elsewhere", "-- dialect: postgresql\nTHIS IS NOT SQLITE;"},
+      {101, "0101_here", "-- dialect: sqlite\nCREATE TABLE only_here (a BIGINT);"}};
+  std::vector<Migration> all(BuiltinMigrations().begin(), BuiltinMigrations().end());
+  all.insert(all.end(), std::begin(ms), std::end(ms));
+  Status st = Migrate(**conn, all, 3000);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(*SchemaVersion(**conn), 101);
+  EXPECT_TRUE((*conn)->Query("SELECT COUNT(*) FROM only_here", {}).ok());
 }
 
 TEST_F(StoreTest, ConcurrentSpendingNeverOverspends) {

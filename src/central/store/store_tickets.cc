@@ -64,6 +64,37 @@ LicenseRecord LicenseFromRow(const Row& r) {
   return l;
 }
 
+// kTicketColumns, each prefixed with "t.".
+std::string TicketColumnsOfT() {
+  std::string cols;
+  std::string_view all(kTicketColumns);
+  for (size_t pos = 0; pos < all.size();) {
+    size_t comma = all.find(',', pos);
+    if (comma == std::string_view::npos) comma = all.size();
+    std::string_view col = all.substr(pos, comma - pos);
+    while (!col.empty() && col.front() == ' ') col.remove_prefix(1);
+    if (!cols.empty()) cols += ", ";
+    cols += "t.";
+    cols += col;
+    pos = comma + 1;
+  }
+  return cols;
+}
+
+const std::string& TicketBundleSql() {
+  // GetTicket's rows widened by the firm's columns (repeated) and each product's row: the
+  // three reads of an activation's start in one statement.
+  static const std::string kSql =
+      "SELECT " + TicketColumnsOfT() +
+      ", tp.product_code, f.firm_code, f.name, f.public_key, f.sealed_secrets, f.created_at,"
+      " p.product_code, p.name, p.sealed_template, p.created_at"
+      " FROM tickets t LEFT JOIN firms f ON f.firm_code = t.firm_code"
+      " LEFT JOIN ticket_products tp ON tp.ticket_code = t.code"
+      " LEFT JOIN products p ON p.firm_code = t.firm_code AND p.product_code = tp.product_code"
+      " WHERE t.code = ? ORDER BY tp.product_code";
+  return kSql;
+}
+
 }  // namespace
 
 Status Tx::InsertOrder(const OrderRecord& o) {
@@ -115,23 +146,10 @@ Status Tx::InsertTicket(const TicketRecord& t) {
 Result<std::optional<TicketRecord>> Tx::GetTicket(const std::string& code) {
   // The ticket and its products in one round trip: one row per product (or one row with a
   // NULL product for a ticket without any), the ticket's columns repeated.
-  static const std::string kSql = [] {
-    std::string cols;
-    std::string_view all(kTicketColumns);
-    for (size_t pos = 0; pos < all.size();) {
-      size_t comma = all.find(',', pos);
-      if (comma == std::string_view::npos) comma = all.size();
-      std::string_view col = all.substr(pos, comma - pos);
-      while (!col.empty() && col.front() == ' ') col.remove_prefix(1);
-      if (!cols.empty()) cols += ", ";
-      cols += "t.";
-      cols += col;
-      pos = comma + 1;
-    }
-    return "SELECT " + cols +
-           ", tp.product_code FROM tickets t LEFT JOIN ticket_products tp"
-           " ON tp.ticket_code = t.code WHERE t.code = ? ORDER BY tp.product_code";
-  }();
+  static const std::string kSql =
+      "SELECT " + TicketColumnsOfT() +
+      ", tp.product_code FROM tickets t LEFT JOIN ticket_products tp"
+      " ON tp.ticket_code = t.code WHERE t.code = ? ORDER BY tp.product_code";
   LICET_ASSIGN_OR_RETURN(auto rows, Query(kSql, {code}));
   if (rows.empty()) return std::optional<TicketRecord>();
   TicketRecord t = TicketFromRow(rows[0]);
@@ -140,6 +158,39 @@ Result<std::optional<TicketRecord>> Tx::GetTicket(const std::string& code) {
     if (!r.IsNull(kProductColumn)) t.products.push_back(internal::U32(r, kProductColumn));
   }
   return std::optional<TicketRecord>(std::move(t));
+}
+
+std::optional<TicketBundle> Tx::TicketBundleOf(const std::vector<Row>& rows) {
+  if (rows.empty()) return std::nullopt;
+  constexpr size_t kProduct = 14;  // tp.product_code
+  constexpr size_t kFirm = 15;     // f.*
+  constexpr size_t kRow = 20;      // p.*
+  TicketBundle b;
+  b.ticket = TicketFromRow(rows[0]);
+  const Row& first = rows[0];
+  if (!first.IsNull(kFirm)) {
+    b.firm = FirmRecord{internal::U32(first, kFirm), first.Text(kFirm + 1), first.Blob(kFirm + 2),
+                        first.Blob(kFirm + 3), first.Int(kFirm + 4)};
+  }
+  for (const Row& r : rows) {
+    if (r.IsNull(kProduct)) continue;
+    b.ticket.products.push_back(internal::U32(r, kProduct));
+    if (!r.IsNull(kRow)) {
+      b.products.push_back(ProductRecord{b.ticket.firm_code, internal::U32(r, kRow),
+                                         r.Text(kRow + 1), r.Blob(kRow + 2), r.Int(kRow + 3)});
+    }
+  }
+  return b;
+}
+
+Status Tx::QueryTicketBundleLater(const std::string& code, std::vector<Row>* rows) {
+  std::vector<SqlValue> params{code};
+  return conn_.QueryLater(TicketBundleSql(), params, ErrorCode::kAlreadyExists, rows);
+}
+
+Result<std::optional<TicketBundle>> Tx::GetTicketBundle(const std::string& code) {
+  LICET_ASSIGN_OR_RETURN(auto rows, Query(TicketBundleSql(), {code}));
+  return TicketBundleOf(rows);
 }
 
 Result<std::vector<TicketRecord>> Tx::ListTicketsOfOrder(const std::string& order_id) {
@@ -172,6 +223,61 @@ Result<std::optional<uint32_t>> Tx::SpendActivationLeft(const std::string& code)
                                {code}));
   if (rows.empty()) return std::optional<uint32_t>();
   return std::optional<uint32_t>(static_cast<uint32_t>(rows[0].Int(0)));
+}
+
+std::optional<uint32_t> ActivationsLeft::value() const {
+  if (rows_.size() != 1 || rows_[0].size() != 1 || rows_[0].IsNull(0)) return std::nullopt;
+  return static_cast<uint32_t>(rows_[0].Int(0));
+}
+
+Status Tx::RecordActivation(const NewActivation& n, ActivationsLeft* left) {
+  const ActivationRecord& a = n.activation;
+  left->rows_.clear();
+  if (conn_.Dialect() == "postgresql") {
+    // Migration 0002's function: the same statements in one call (see its comment).
+    std::string products = "{";
+    std::string fucs = "{";
+    for (const auto& [product, fuc] : n.licenses) {
+      if (products.size() > 1) {
+        products += ',';
+        fucs += ',';
+      }
+      products += std::to_string(product);
+      fucs += std::to_string(fuc);
+    }
+    products += '}';
+    fucs += '}';
+    std::vector<SqlValue> params{a.ticket_code,   a.serial,
+                                 I(a.firm_code),  I(n.expected_issued_fuc),
+                                 I(a.fuc_to),     std::move(products),
+                                 std::move(fucs), a.created_at,
+                                 I(a.fuc_from),   n.sealed_ops,
+                                 n.reason,        n.audit.id,
+                                 n.audit.event,   n.audit.actor,
+                                 n.audit.detail};
+    return conn_.QueryLater(
+        "SELECT licet_record_activation(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", params,
+        ErrorCode::kBusy, &left->rows_);
+  }
+  LICET_ASSIGN_OR_RETURN(std::optional<uint32_t> spent, SpendActivationLeft(a.ticket_code));
+  if (!spent) return Error(ErrorCode::kNoMoreLicenses, "ticket has no activation left");
+  left->rows_.emplace_back(std::vector<SqlValue>{int64_t{*spent}});
+  for (const auto& [product, fuc] : n.licenses) {
+    LICET_RETURN_IF_ERROR(InsertLicense({a.ticket_code, product, a.serial, a.firm_code, fuc,
+                                         "activated", a.created_at, std::nullopt}));
+  }
+  LICET_ASSIGN_OR_RETURN(bool advanced,
+                         AdvanceIssuedFuc(a.serial, a.firm_code, n.expected_issued_fuc, a.fuc_to));
+  if (!advanced) return Error(ErrorCode::kBusy, "another request issued for this container");
+  LICET_RETURN_IF_ERROR(InsertRange({a.serial, a.firm_code, a.fuc_from, a.fuc_to, n.sealed_ops,
+                                     n.reason, a.ticket_code, a.created_at}));
+  LICET_RETURN_IF_ERROR(InsertActivation(a));
+  AuditRecord audit = n.audit;
+  audit.at = a.created_at;
+  audit.firm_code = a.firm_code;
+  audit.ticket_code = a.ticket_code;
+  audit.serial = a.serial;
+  return AppendAudit(audit);
 }
 
 Result<std::optional<ActivationRecord>> Tx::GetActivation(const std::string& ticket_code,

@@ -4,7 +4,8 @@
 // The class is split across two files by concern: postgres_database.cc has connecting,
 // plain statements, prepared-statement caching and transactions; postgres_pipeline.cc has
 // libpq's pipeline mode (PostgresOptions::pipeline), which sends a pending BEGIN and the
-// writes held back by ExecuteLater together with the next statement or the COMMIT.
+// statements held back by ExecuteLater and QueryLater together with the next statement or
+// the COMMIT.
 #ifndef LICET_CENTRAL_STORE_POSTGRES_POSTGRES_CONNECTION_H_
 #define LICET_CENTRAL_STORE_POSTGRES_POSTGRES_CONNECTION_H_
 
@@ -52,7 +53,11 @@ class PostgresConnection final : public Connection {
   // statement or the COMMIT; without, runs it at once. (postgres_pipeline.cc)
   Status ExecuteLater(std::string_view sql, std::span<const SqlValue> params,
                       ErrorCode on_unique_violation) override;
+  // The same, keeping the statement's rows for the caller (postgres_pipeline.cc).
+  Status QueryLater(std::string_view sql, std::span<const SqlValue> params,
+                    ErrorCode on_unique_violation, std::vector<Row>* rows) override;
   Status ExecuteScript(std::string_view sql) override;
+  std::string_view Dialect() const override { return "postgresql"; }
   Status Begin(TxMode mode) override;
   Status Commit() override;
   void Rollback() override;
@@ -82,12 +87,16 @@ class PostgresConnection final : public Connection {
     std::span<const SqlValue> params;
   };
 
-  // A write held back by ExecuteLater.
+  // A write held back by ExecuteLater or QueryLater.
   struct Later {
     std::string sql;
     std::vector<SqlValue> params;
     ErrorCode on_unique_violation;
+    std::vector<Row>* rows = nullptr;  // QueryLater: where its rows go
   };
+
+  // The rows of a statement's result.
+  [[nodiscard]] static Result<std::vector<Row>> RowsOf(const PGresult* res);
 
   // COMMIT of a transaction that had failed answers "ROLLBACK" without an error.
   [[nodiscard]] static Status CheckCommitted(PGresult* res);

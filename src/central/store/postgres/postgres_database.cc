@@ -112,23 +112,27 @@ Result<PGconn*> PostgresConnection::Connect(const PostgresOptions& o) {
   return conn;
 }
 
-Result<std::vector<Row>> PostgresConnection::Query(std::string_view sql,
-                                                   std::span<const SqlValue> params) {
-  LICET_ASSIGN_OR_RETURN(PgResult res, Run(sql, params));
-  const int rows = PQntuples(res.get());
-  const int cols = PQnfields(res.get());
+Result<std::vector<Row>> PostgresConnection::RowsOf(const PGresult* res) {
+  const int rows = PQntuples(res);
+  const int cols = PQnfields(res);
   std::vector<Row> out;
   out.reserve(static_cast<size_t>(rows));
   for (int r = 0; r < rows; ++r) {
     std::vector<SqlValue> values;
     values.reserve(static_cast<size_t>(cols));
     for (int c = 0; c < cols; ++c) {
-      LICET_ASSIGN_OR_RETURN(SqlValue v, ColumnValue(res.get(), r, c));
+      LICET_ASSIGN_OR_RETURN(SqlValue v, ColumnValue(res, r, c));
       values.push_back(std::move(v));
     }
     out.emplace_back(std::move(values));
   }
   return out;
+}
+
+Result<std::vector<Row>> PostgresConnection::Query(std::string_view sql,
+                                                   std::span<const SqlValue> params) {
+  LICET_ASSIGN_OR_RETURN(PgResult res, Run(sql, params));
+  return RowsOf(res.get());
 }
 
 Result<int64_t> PostgresConnection::Execute(std::string_view sql,
@@ -390,6 +394,7 @@ Status MigrateLocked(Connection& conn, int64_t now) {
 ErrorCode CodeForSqlState(std::string_view s) {
   if (s.size() != 5) return ErrorCode::kInternal;
   if (s == "23505") return ErrorCode::kAlreadyExists;
+  if (s == kNoActivationLeftSqlState) return ErrorCode::kNoMoreLicenses;
   if (s == "40001" || s == "40P01" || s == "55P03") return ErrorCode::kBusy;
   if (s == "57014" || s == "57P01" || s == "57P02" || s == "57P03") return ErrorCode::kUnavailable;
   if (s == "08P01") return ErrorCode::kInternal;  // protocol violation: our bug, not the link

@@ -10,7 +10,8 @@
 // parameters, never spliced into the text.
 //
 // Error codes follow store/sql.h: SQLSTATE 23505 -> kAlreadyExists; 40001, 40P01, 55P03 ->
-// kBusy (Store::Transact retries the transaction); class 08 but 08P01, class 53 and 57P0x
+// kBusy (Store::Transact retries the transaction); LC001 (raised by the activation
+// function of migration 0002) -> kNoMoreLicenses; class 08 but 08P01, class 53 and 57P0x
 // (connection lost, server shutting down or full) and 57014 (statement timeout) ->
 // kUnavailable; other class 23 (constraints) and class 22 (bad data) -> kInvalidArgument;
 // anything else (08P01, a protocol violation, included: a bug) -> kInternal.
@@ -45,9 +46,9 @@ struct PostgresOptions {
   // Longest a statement may run (lock waits included) before it fails with kUnavailable.
   std::chrono::milliseconds statement_timeout{30000};
   // libpq's pipeline mode: a transaction's BEGIN goes out with its first statement, and
-  // writes held back by Connection::ExecuteLater with the next statement or the COMMIT, so
-  // an activation makes 8 round trips instead of 13. false: one round trip per call (the
-  // benchmark's what-if of the code before).
+  // statements held back by Connection::ExecuteLater / QueryLater with the next statement
+  // or the COMMIT, so an activation makes 2 round trips instead of 6. false: one round
+  // trip per call (the benchmark's what-if).
   bool pipeline = true;
 };
 
@@ -61,6 +62,10 @@ Result<std::unique_ptr<Database>> OpenPostgresDatabase(const PostgresOptions& op
 // catalog before Migrate's own check could see the other's work.)
 Result<std::unique_ptr<Database>> OpenAndMigratePostgres(const PostgresOptions& options,
                                                          int64_t now);
+
+// The SQLSTATE that migration 0002's licet_record_activation raises when the ticket has no
+// activation left (class LC: Licet's own, unused by PostgreSQL).
+inline constexpr std::string_view kNoActivationLeftSqlState = "LC001";
 
 // The error code for a SQLSTATE (five characters), as listed in the file comment.
 ErrorCode CodeForSqlState(std::string_view sqlstate);

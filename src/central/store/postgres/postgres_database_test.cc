@@ -10,6 +10,7 @@
 #include <thread>
 #include <tuple>
 
+#include "central/store/activation_writes_checks.h"
 #include "central/store/migrate.h"
 #include "central/store/open.h"
 #include "central/store/store.h"
@@ -22,6 +23,7 @@ using testing::ScratchDatabase;
 
 TEST(PostgresMapping, SqlStates) {
   EXPECT_EQ(CodeForSqlState("23505"), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(CodeForSqlState("LC001"), ErrorCode::kNoMoreLicenses);
   EXPECT_EQ(CodeForSqlState("40001"), ErrorCode::kBusy);
   EXPECT_EQ(CodeForSqlState("40P01"), ErrorCode::kBusy);
   EXPECT_EQ(CodeForSqlState("55P03"), ErrorCode::kBusy);
@@ -81,14 +83,25 @@ class PostgresTest : public ::testing::Test {
 
   // A second, separate pool on the same database (another "instance").
   std::unique_ptr<Database> OpenPool(int size, std::chrono::milliseconds statement_timeout =
-                                                   std::chrono::milliseconds(30000)) {
+                                                   std::chrono::milliseconds(30000),
+                                     bool pipeline = true) {
     PostgresOptions o;
     o.url = scratch_.url();
     o.pool_size = size;
     o.statement_timeout = statement_timeout;
+    o.pipeline = pipeline;
     auto db = OpenPostgresDatabase(o);
     EXPECT_TRUE(db.ok()) << db.status().ToString();
     return db.ok() ? std::move(db).value() : nullptr;
+  }
+
+  // Three "instances" on the one database, each with its own pool of 4 (instances_).
+  void OpenThreeInstances() {
+    for (int i = 0; i < 3; ++i) {
+      pools_.push_back(OpenPool(4));
+      ASSERT_NE(pools_.back(), nullptr);
+      instances_.push_back(std::make_unique<Store>(*pools_.back()));
+    }
   }
 
   void SeedTicket(const std::string& code, uint32_t allowed) {
@@ -109,6 +122,8 @@ class PostgresTest : public ::testing::Test {
   ScratchDatabase scratch_;
   std::unique_ptr<Database> db_;
   std::unique_ptr<Store> store_;
+  std::vector<std::unique_ptr<Database>> pools_;
+  std::vector<std::unique_ptr<Store>> instances_;
 };
 
 TEST_F(PostgresTest, KindAndReadiness) {
@@ -355,22 +370,70 @@ TEST_F(PostgresTest, ConcurrentMigrationsOfAFreshDatabase) {
   EXPECT_EQ((*rows)[0].Int(0), static_cast<int64_t>(BuiltinMigrations().size()));
 }
 
+TEST_F(PostgresTest, ActivationWritesInOneCall) {
+  // Through migration 0002's function, sent with the COMMIT (pipeline mode).
+  checks::CheckActivationWrites(*store_);
+}
+
+TEST_F(PostgresTest, ActivationWritesWithoutPipelining) {
+  // The same function called at once (no pipeline): failures come from the call itself.
+  auto db = OpenPool(2, std::chrono::milliseconds(30000), /*pipeline=*/false);
+  ASSERT_NE(db, nullptr);
+  Store store(*db);
+  checks::CheckActivationWrites(store);
+}
+
+TEST_F(PostgresTest, TheActivationFunctionNeverOverspendsAcrossPools) {
+  SeedTicket("TICKET", 10);
+  OpenThreeInstances();
+  std::atomic<int> spent{0}, refused{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 40; ++i) {
+    threads.emplace_back([&, i] {
+      const std::string serial = "130-" + std::to_string(1000 + i);
+      ActivationsLeft left;
+      Status st = instances_[i % 3]->Transact(TxMode::kWrite, [&](Tx& tx) -> Status {
+        ContainerRecord c{serial, Bytes(32, 1), Bytes(32, 2), kContainerActive, "", "{}", 1, 1};
+        LICET_RETURN_IF_ERROR(tx.StartActivation("TICKET", c, 1).status());
+        NewActivation n;
+        n.activation = {"TICKET", serial, 6000010, 1, 2, 1};
+        n.licenses = {{201010, 2}};
+        n.sealed_ops = Bytes{1};
+        n.reason = "activation";
+        n.audit.id = "evt-" + serial;
+        n.audit.event = "ticket.activated";
+        return tx.RecordActivation(n, &left);
+      });
+      if (st.ok()) {
+        ++spent;
+      } else if (st.code() == ErrorCode::kNoMoreLicenses) {
+        ++refused;
+      } else {
+        ++failed;
+        ADD_FAILURE() << st.ToString();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(spent.load(), 10);
+  EXPECT_EQ(refused.load(), 30);
+  EXPECT_EQ(failed.load(), 0);
+  auto t = store_->TransactResult<std::vector<ActivationRecord>>(
+      TxMode::kRead, [](Tx& tx) { return tx.ListActivationsOfTicket("TICKET"); });
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->size(), 10u);
+}
+
 TEST_F(PostgresTest, SpendActivationNeverOverspendsAcrossPools) {
   SeedTicket("TICKET", 10);
   // Three "instances", each with its own pool, 60 spenders in all.
-  std::vector<std::unique_ptr<Database>> pools;
-  std::vector<std::unique_ptr<Store>> stores;
-  for (int i = 0; i < 3; ++i) {
-    pools.push_back(OpenPool(4));
-    ASSERT_NE(pools.back(), nullptr);
-    stores.push_back(std::make_unique<Store>(*pools.back()));
-  }
+  OpenThreeInstances();
   std::atomic<int> spent{0}, refused{0}, failed{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 60; ++i) {
     threads.emplace_back([&, i] {
       bool got = false;
-      Status st = stores[i % 3]->Transact(TxMode::kWrite, [&](Tx& tx) -> Status {
+      Status st = instances_[i % 3]->Transact(TxMode::kWrite, [&](Tx& tx) -> Status {
         LICET_ASSIGN_OR_RETURN(auto t, tx.GetTicket("TICKET"));
         if (!t) return Error(ErrorCode::kNotFound, "gone");
         LICET_ASSIGN_OR_RETURN(got, tx.SpendActivation("TICKET"));

@@ -26,7 +26,19 @@ Status PostgresConnection::ExecuteLater(std::string_view sql,
     if (!later_.empty()) LICET_RETURN_IF_ERROR(RunPipeline(nullptr, false).status());
     return Connection::ExecuteLater(sql, params, on_unique_violation);
   }
-  later_.push_back(Later{std::string(sql), {params.begin(), params.end()}, on_unique_violation});
+  later_.push_back(
+      Later{std::string(sql), {params.begin(), params.end()}, on_unique_violation, nullptr});
+  return Status::Ok();
+}
+
+Status PostgresConnection::QueryLater(std::string_view sql, std::span<const SqlValue> params,
+                                      ErrorCode on_unique_violation, std::vector<Row>* rows) {
+  if (!options_.pipeline || later_.size() >= kMaxLater) {
+    if (!later_.empty()) LICET_RETURN_IF_ERROR(RunPipeline(nullptr, false).status());
+    return Connection::QueryLater(sql, params, on_unique_violation, rows);
+  }
+  later_.push_back(
+      Later{std::string(sql), {params.begin(), params.end()}, on_unique_violation, rows});
   return Status::Ok();
 }
 
@@ -55,17 +67,19 @@ Result<PgResult> PostgresConnection::RunPipelineOnce(const Call* current, bool c
     const Prepared* prepared = nullptr;
     std::string numbered;  // a statement run unnamed (the cache is full)
     std::optional<ErrorCode> on_unique;
+    std::vector<Row>* rows = nullptr;  // a QueryLater's rows go here
   };
   std::vector<Item> items;
   items.reserve(later_.size() + 3);
-  if (begin_pending_) items.push_back(Item{kBegin, {}, {}, nullptr, {}, std::nullopt});
+  if (begin_pending_) items.push_back(Item{kBegin, {}, {}, nullptr, {}, std::nullopt, nullptr});
   for (const Later& l : later_) {
-    items.push_back(Item{nullptr, l.sql, l.params, nullptr, {}, l.on_unique_violation});
+    items.push_back(Item{nullptr, l.sql, l.params, nullptr, {}, l.on_unique_violation, l.rows});
   }
   if (current != nullptr) {
-    items.push_back(Item{nullptr, current->sql, current->params, nullptr, {}, std::nullopt});
+    items.push_back(
+        Item{nullptr, current->sql, current->params, nullptr, {}, std::nullopt, nullptr});
   }
-  if (commit) items.push_back(Item{"COMMIT", {}, {}, nullptr, {}, std::nullopt});
+  if (commit) items.push_back(Item{"COMMIT", {}, {}, nullptr, {}, std::nullopt, nullptr});
   // Prepared before the pipeline starts (once per connection and statement).
   std::vector<Encoded> encoded(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
@@ -105,6 +119,14 @@ Result<PgResult> PostgresConnection::RunPipelineOnce(const Call* current, bool c
       Status st = Check(res.get(), items[i].text != nullptr ? items[i].text : "statement");
       if (!st.ok() && st.code() == ErrorCode::kAlreadyExists && items[i].on_unique) {
         st = Error(*items[i].on_unique, st.message());
+      }
+      if (st.ok() && items[i].rows != nullptr) {
+        // Decoded now: the result is freed before the pipeline ends.
+        if (auto rows = RowsOf(res.get()); rows.ok()) {
+          *items[i].rows = std::move(rows).value();
+        } else {
+          st = rows.status();
+        }
       }
       first_error = st;
     } else if (first_error.ok()) {

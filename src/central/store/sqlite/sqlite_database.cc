@@ -66,6 +66,8 @@ class SqliteConnection final : public Connection {
     return rows;
   }
 
+  std::string_view Dialect() const override { return "sqlite"; }
+
   Result<int64_t> Execute(std::string_view sql, std::span<const SqlValue> params) override {
     LICET_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, params));
     int rc;
