@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <utility>
 
 #include "crypto/crypto.h"
@@ -39,33 +40,19 @@ Result<SecretBytes> DeriveCryptKey(const model::ProductItem& item, const ItemKey
 
 Status CryptInPlace(protocol::CryptOp op, ByteSpan key, ByteSpan iv, ByteSpan tag,
                     std::span<uint8_t> data, Bytes* tag_out) {
-  if (iv.size() != crypto::kNonceSize) {
-    return Error(ErrorCode::kInvalidArgument, "field 'iv' must be 12 bytes");
+  // One crypt without a handle's cache (the network server's): a key prepared for this call
+  // and no progress to publish; the checks and the zeroing are StreamCryptInPlace's.
+  std::optional<crypto::AesGcmKey> gcm;
+  if (op == protocol::CryptOp::kEncrypt || op == protocol::CryptOp::kDecrypt) {
+    LICET_ASSIGN_OR_RETURN(gcm, crypto::AesGcmKey::Create(key));
+  } else if (op != protocol::CryptOp::kDirect) {
+    return Error(ErrorCode::kInvalidArgument, "crypt_op must be 1, 2 or 3");
   }
-  switch (op) {
-    case protocol::CryptOp::kEncrypt: {
-      std::array<uint8_t, crypto::kTagSize> out{};
-      LICET_RETURN_IF_ERROR(crypto::AesGcmEncryptInPlace(key, iv, {}, data, out));
-      tag_out->assign(out.begin(), out.end());
-      return Status::Ok();
-    }
-    case protocol::CryptOp::kDecrypt: {
-      if (tag.size() != crypto::kTagSize) {
-        return Error(ErrorCode::kInvalidArgument, "field 'tag' must be 16 bytes");
-      }
-      Status st = crypto::AesGcmDecryptInPlace(
-          key, iv, {}, data, std::span<const uint8_t, crypto::kTagSize>(tag.data(), tag.size()));
-      // No unauthenticated plaintext leaves a failed decrypt.
-      if (!st.ok()) std::fill(data.begin(), data.end(), uint8_t{0});
-      return st;
-    }
-    case protocol::CryptOp::kDirect: {
-      uint8_t counter[crypto::kCtrBlockSize] = {};
-      std::copy(iv.begin(), iv.end(), counter);
-      return crypto::AesCtrXor(key, ByteSpan(counter, sizeof counter), data);
-    }
-  }
-  return Error(ErrorCode::kInvalidArgument, "crypt_op must be 1, 2 or 3");
+  std::array<uint8_t, crypto::kTagSize> out{};
+  LICET_RETURN_IF_ERROR(StreamCryptInPlace(op, gcm ? &*gcm : nullptr, key, iv, tag, data,
+                                           protocol::ShmCounter(), out));
+  if (op == protocol::CryptOp::kEncrypt) tag_out->assign(out.begin(), out.end());
+  return Status::Ok();
 }
 
 Status StreamCryptInPlace(protocol::CryptOp op, crypto::AesGcmKey* gcm, ByteSpan key, ByteSpan iv,

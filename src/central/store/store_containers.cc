@@ -55,13 +55,12 @@ std::vector<SqlValue> PinAndTouchParams(const ContainerRecord& c, UnixTime now) 
 // not (DO NOTHING returns no row for a known key); on PostgreSQL it also locks the row, so
 // concurrent requests for one container take turns here rather than at the FUC
 // compare-and-set.
-const std::string& EnsureContainerFirmSql() {
-  static const std::string kSql = std::string("INSERT INTO container_firms (") +
-                                  kContainerFirmColumns +
-                                  ") VALUES (?, ?, 0, 0, 0, '') ON CONFLICT (serial, firm_code)"
-                                  " DO UPDATE SET firm_code = excluded.firm_code RETURNING " +
-                                  kContainerFirmColumns;
-  return kSql;
+// `values`: the new row's VALUES or SELECT (serial, firm code, then the empty state).
+std::string EnsureContainerFirmSql(const char* values) {
+  return std::string("INSERT INTO container_firms (") + kContainerFirmColumns + ") " + values +
+         " ON CONFLICT (serial, firm_code) DO UPDATE SET firm_code = excluded.firm_code"
+         " RETURNING " +
+         kContainerFirmColumns;
 }
 
 }  // namespace
@@ -90,11 +89,7 @@ Result<std::optional<ActivationStart>> Tx::StartActivation(const std::string& ti
   // which takes the firm from the ticket row so that it need not wait for the bundle; their
   // rows are in place once the upsert returned.
   static const std::string kEnsureByTicket =
-      std::string("INSERT INTO container_firms (") + kContainerFirmColumns +
-      ") SELECT ?, firm_code, 0, 0, 0, '' FROM tickets WHERE code = ?"
-      " ON CONFLICT (serial, firm_code) DO UPDATE SET firm_code = excluded.firm_code"
-      " RETURNING " +
-      kContainerFirmColumns;
+      EnsureContainerFirmSql("SELECT ?, firm_code, 0, 0, 0, '' FROM tickets WHERE code = ?");
   std::vector<Row> bundle_rows;
   std::vector<Row> pinned;
   LICET_RETURN_IF_ERROR(QueryTicketBundleLater(ticket_code, &bundle_rows));
@@ -135,7 +130,8 @@ Status Tx::TouchContainer(const std::string& serial, UnixTime now) {
 }
 
 Result<ContainerFirmRecord> Tx::EnsureContainerFirm(const std::string& serial, uint32_t firm_code) {
-  LICET_ASSIGN_OR_RETURN(auto rows, Query(EnsureContainerFirmSql(), {serial, I(firm_code)}));
+  static const std::string kSql = EnsureContainerFirmSql("VALUES (?, ?, 0, 0, 0, '')");
+  LICET_ASSIGN_OR_RETURN(auto rows, Query(kSql, {serial, I(firm_code)}));
   if (rows.size() != 1) return Error(ErrorCode::kInternal, "container firm upsert returned no row");
   return ContainerFirmFromRow(rows[0]);
 }
